@@ -1,0 +1,53 @@
+from typing import List, Optional
+
+from mmengine.structures import BaseDataElement, PixelData
+from torch import Tensor
+
+from .tasks import get_task
+
+
+class MultiTaskDataSample(BaseDataElement):
+    """A data sample carrying, per task, the ground truth and the prediction.
+
+    Fields are named ``gt_<task>`` and ``pred_<task>`` (for example
+    ``gt_depth``, ``pred_normals``) and hold :class:`PixelData` whose ``data``
+    is a ``(C, H, W)`` tensor. Ground-truth encodings are described in
+    :mod:`msm_mm.structures.tasks`. Predictions are:
+
+    - semseg / human_parts: class ids ``(1, H, W)`` (long);
+    - sal, edge: foreground probability ``(1, H, W)`` in [0, 1];
+    - depth: metres ``(1, H, W)``, >= 0;
+    - normals: unit vectors ``(3, H, W)``.
+
+    Meta information (``img_path``, ``sample_id``, ``ori_shape``,
+    ``img_shape``, ``pad_shape``, ``padding``, ``flip``) lives in the
+    metainfo as in mmseg.
+    """
+
+    def set_gt(self, task: str, data: Tensor) -> None:
+        """Store the ground-truth map of ``task`` (shape ``(C, H, W)``)."""
+        spec = get_task(task)
+        if data.dim() != 3 or data.shape[0] != spec.gt_channels:
+            raise ValueError(f'ground truth of {task!r} must have shape '
+                             f'({spec.gt_channels}, H, W), got {tuple(data.shape)}')
+        self.set_field(PixelData(data=data), f'gt_{task}', dtype=PixelData)
+
+    def get_gt(self, task: str) -> Optional[Tensor]:
+        """The ground-truth map of ``task``, or None when it has none."""
+        field = self.get(f'gt_{task}')
+        return None if field is None else field.data
+
+    def set_pred(self, task: str, data: Tensor) -> None:
+        """Store the prediction of ``task`` (shape ``(C, H, W)``)."""
+        get_task(task)
+        self.set_field(PixelData(data=data), f'pred_{task}', dtype=PixelData)
+
+    def get_pred(self, task: str) -> Optional[Tensor]:
+        """The prediction of ``task``, or None when it has none."""
+        field = self.get(f'pred_{task}')
+        return None if field is None else field.data
+
+    @property
+    def gt_tasks(self) -> List[str]:
+        """Tasks that have a ground-truth map in this sample."""
+        return [k[3:] for k in self.keys() if k.startswith('gt_')]
