@@ -1,0 +1,8 @@
+from .decode_heads import MSMDecodeHead
+from .losses import BalancedBCELoss, MaskedL1Loss, NormalL1Loss, PixelCrossEntropyLoss
+from .segmentors import MultiTaskSegmentor
+
+__all__ = [
+    'MSMDecodeHead', 'BalancedBCELoss', 'MaskedL1Loss', 'NormalL1Loss', 'PixelCrossEntropyLoss',
+    'MultiTaskSegmentor'
+]

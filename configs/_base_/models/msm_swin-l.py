@@ -1,0 +1,40 @@
+# MSM (scales {1,4} in TS-MSM and CT-MSM of all three MFR stages) on a Swin-L encoder.
+# The dataset's config sets decode_head.tasks (and loss weights).
+model = dict(
+    type='MultiTaskSegmentor',
+    backbone=dict(
+        type='SwinTransformer',
+        pretrain_img_size=384,
+        embed_dims=192,
+        patch_size=4,
+        window_size=12,
+        mlp_ratio=4,
+        depths=(2, 2, 18, 2),
+        num_heads=(6, 12, 24, 48),
+        qkv_bias=True,
+        drop_rate=0.,
+        attn_drop_rate=0.,
+        drop_path_rate=0.1,
+        patch_norm=True,
+        out_indices=(0, 1, 2, 3),
+        with_cp=False),
+    decode_head=dict(
+        type='MSMDecodeHead',
+        in_channels=[192, 384, 768, 1536],
+        tasks=None,
+        scales=[(1, 4), (1, 4), (1, 4)],
+        multi_scale_blocks=('task_specific', 'cross_task'),
+        tokenization='window',
+        d_state=16,
+        drop_path_rate=0.2,
+        scan_backend='auto',
+        losses=dict(
+            semseg=dict(type='PixelCrossEntropyLoss'),
+            human_parts=dict(type='PixelCrossEntropyLoss'),
+            sal=dict(type='PixelCrossEntropyLoss'),
+            depth=dict(type='MaskedL1Loss'),
+            normals=dict(type='NormalL1Loss'),
+            edge=dict(type='BalancedBCELoss', pos_weight=0.95)),
+        loss_scheme='weighted_sum'),
+    train_cfg=dict(),
+    test_cfg=dict())

@@ -1,0 +1,3 @@
+from .msm_head import MSMDecodeHead
+
+__all__ = ['MSMDecodeHead']

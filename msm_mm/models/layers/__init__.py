@@ -1,0 +1,13 @@
+from .cross_scan import CrossScanCore, cross_merge, cross_scan
+from .cross_task_block import CrossTaskBlock
+from .mfr_stage import MFRStage
+from .multi_scale_scan import MultiScaleScan
+from .patch_expand import PatchExpand
+from .ss2d import SS2D
+from .task_head import TaskHead
+from .task_specific_block import TaskSpecificBlock
+
+__all__ = [
+    'CrossScanCore', 'cross_merge', 'cross_scan', 'CrossTaskBlock', 'MFRStage',
+    'MultiScaleScan', 'PatchExpand', 'SS2D', 'TaskHead', 'TaskSpecificBlock'
+]

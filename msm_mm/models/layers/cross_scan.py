@@ -1,0 +1,127 @@
+import math
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from ..ops.selective_scan import check_backend, selective_scan
+
+#: Scan directions of SS2D: row-major, column-major, and both reversed.
+NUM_DIRECTIONS = 4
+
+
+def cross_scan(x: Tensor) -> Tensor:
+    """Unfold a map into the four SS2D scan orders.
+
+    Args:
+        x (Tensor): (B, D, H, W).
+
+    Returns:
+        Tensor: (B, 4, D, H*W): row-major, column-major, and both reversed.
+    """
+    rows = x.flatten(2)  # (B, D, L), L = H*W
+    cols = x.transpose(2, 3).flatten(2)  # (B, D, L) in column-major order
+    forward = torch.stack([rows, cols], dim=1)  # (B, 2, D, L)
+    return torch.cat([forward, forward.flip(-1)], dim=1)
+
+
+def cross_merge(y: Tensor, height: int, width: int) -> Tensor:
+    """Map the four directional outputs back to the image layout and sum them.
+
+    Args:
+        y (Tensor): (B, 4, D, L) in the orders of :func:`cross_scan`.
+        height (int): H.
+        width (int): W.
+
+    Returns:
+        Tensor: (B, D, H, W).
+    """
+    batch, _, dim, length = y.shape
+    y = y[:, :2] + y[:, 2:].flip(-1)  # undo the reversal: (B, 2, D, L)
+    rows = y[:, 0].view(batch, dim, height, width)
+    cols = y[:, 1].view(batch, dim, width, height).transpose(2, 3)
+    return rows + cols
+
+
+class CrossScanCore(BaseModule):
+    """The scan core of SS2D: a selective scan along four directions.
+
+    Each direction has its own input-dependent projections (``x_proj`` to
+    dt, B and C; ``dt_proj``), state matrix ``A`` and skip ``D``, as in
+    VMamba/MTMamba. B and C are shared by the channels of a direction.
+
+    Args:
+        dims (int): Channels of the scanned map.
+        dt_rank (int): Rank R of the step-size projection.
+        d_state (int): State size N. Defaults to 16.
+        dt_min (float): Smallest initial step size. Defaults to 1e-3.
+        dt_max (float): Largest initial step size. Defaults to 0.1.
+        dt_init_floor (float): Floor of initial step sizes. Defaults to 1e-4.
+        backend (str): Selective-scan backend, see
+            :func:`msm_mm.models.ops.selective_scan`. Defaults to 'auto'.
+    """
+
+    def __init__(self,
+                 dims: int,
+                 dt_rank: int,
+                 d_state: int = 16,
+                 dt_min: float = 1e-3,
+                 dt_max: float = 0.1,
+                 dt_init_floor: float = 1e-4,
+                 backend: str = 'auto'):
+        super().__init__()
+        self.dims = dims
+        self.dt_rank = dt_rank
+        self.d_state = d_state
+        self.backend = check_backend(backend)
+        k = NUM_DIRECTIONS
+        self.x_proj_weight = nn.Parameter(torch.empty(k, dt_rank + 2 * d_state, dims))
+        self.dt_proj_weight = nn.Parameter(torch.empty(k, dims, dt_rank))
+        self.dt_proj_bias = nn.Parameter(torch.empty(k, dims))
+        self.A_log = nn.Parameter(torch.empty(k * dims, d_state))
+        self.D = nn.Parameter(torch.empty(k * dims))
+        self._dt_range = (dt_min, dt_max, dt_init_floor)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        """Mamba's initialisation (the parameters' own, not an init_cfg)."""
+        dt_min, dt_max, dt_floor = self._dt_range
+        # x_proj: nn.Linear's default uniform(+-1/sqrt(fan_in))
+        bound = self.dims**-0.5
+        self.x_proj_weight.uniform_(-bound, bound)
+        self.dt_proj_weight.uniform_(-self.dt_rank**-0.5, self.dt_rank**-0.5)
+        # dt log-uniform in [dt_min, dt_max]; the bias is its inverse softplus
+        dt = torch.exp(
+            torch.rand_like(self.dt_proj_bias) * (math.log(dt_max) - math.log(dt_min)) +
+            math.log(dt_min)).clamp(min=dt_floor)
+        self.dt_proj_bias.copy_(dt + torch.log(-torch.expm1(-dt)))
+        self.A_log.copy_(
+            torch.log(torch.arange(1, self.d_state + 1, dtype=torch.float32)).expand_as(self.A_log))
+        self.D.fill_(1.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Scan ``x`` (B, D, H, W) in four directions; returns (B, D, H, W)."""
+        batch, dims, height, width = x.shape
+        k, rank, n = NUM_DIRECTIONS, self.dt_rank, self.d_state
+        xs = cross_scan(x)  # (B, K, D, L)
+        x_dbl = torch.einsum('bkdl,kcd->bkcl', xs, self.x_proj_weight)  # (B, K, R+2N, L)
+        dts, Bs, Cs = torch.split(x_dbl, [rank, n, n], dim=2)
+        dts = torch.einsum('bkrl,kdr->bkdl', dts, self.dt_proj_weight)  # (B, K, D, L)
+        length = height * width
+        y = selective_scan(
+            xs.reshape(batch, k * dims, length),
+            dts.reshape(batch, k * dims, length),
+            -torch.exp(self.A_log.float()),
+            Bs.float(),
+            Cs.float(),
+            self.D.float(),
+            delta_bias=self.dt_proj_bias.view(-1).float(),
+            delta_softplus=True,
+            backend=self.backend)  # (B, K*D, L)
+        return cross_merge(y.view(batch, k, dims, length), height, width)
+
+    def extra_repr(self) -> str:
+        return f'dims={self.dims}, dt_rank={self.dt_rank}, d_state={self.d_state}, ' \
+            f'backend={self.backend!r}'

@@ -1,0 +1,134 @@
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, add_prefix
+from torch import Tensor
+
+from ...structures import MultiTaskDataSample
+
+SampleList = List[MultiTaskDataSample]
+
+
+def logits_to_prediction(task: str, logits: Tensor) -> Tensor:
+    """Turn one image's logits (C, H, W) into the prediction stored in
+    ``pred_<task>`` (see :class:`MultiTaskDataSample`)."""
+    if task in ('semseg', 'human_parts'):
+        return logits.argmax(0, keepdim=True)
+    if task in ('sal', 'edge'):
+        if logits.shape[0] == 1:
+            return logits.sigmoid()
+        return logits.softmax(0)[1:2]
+    if task == 'depth':
+        return logits.clamp(min=0)
+    if task == 'normals':
+        return F.normalize(logits, dim=0)
+    raise KeyError(f'no prediction rule for task {task!r}')
+
+
+@MODELS.register_module()
+class MultiTaskSegmentor(BaseModel):
+    """Encoder-decoder for multi-task dense prediction.
+
+    A shared backbone (any mmseg or mmpretrain backbone returning four
+    feature maps), an optional neck, and a multi-task decode head such as
+    :class:`MSMDecodeHead`.
+
+    ``forward(inputs, data_samples, mode)`` dispatches to ``loss`` (a dict of
+    losses prefixed ``decode.``), ``predict`` (data samples with ``pred_<task>``
+    at the original image size) or ``tensor`` (raw per-task logits).
+
+    Args:
+        backbone (dict): Backbone config.
+        decode_head (dict): Multi-task decode head config.
+        neck (dict, optional): Neck config. Defaults to None.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        train_cfg (dict, optional): Passed to the head's ``loss``.
+        test_cfg (dict, optional): Passed to the head's ``predict``.
+        init_cfg (dict or list[dict], optional): Initialization config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 neck: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck) if neck is not None else None
+        self.decode_head = MODELS.build(decode_head)
+        self.tasks = tuple(self.decode_head.tasks)
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg
+
+    def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
+        """Backbone (and neck) features of a batch (B, 3, H, W)."""
+        feats = self.backbone(inputs)
+        return self.neck(feats) if self.neck is not None else feats
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor') -> Union[Dict[str, Tensor], SampleList]:
+        """Dispatch to ``loss``, ``predict`` or ``_forward`` by ``mode``."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs)
+        raise ValueError(f"invalid mode {mode!r}; expected 'loss', 'predict' or 'tensor'")
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of every task, prefixed ``decode.``."""
+        losses = self.decode_head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
+        return add_prefix(losses, 'decode')
+
+    def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
+        """Predict every task and store it in the data samples."""
+        if data_samples is None:
+            data_samples = [
+                MultiTaskDataSample(metainfo=dict(ori_shape=inputs.shape[-2:],
+                                                  img_shape=inputs.shape[-2:]))
+                for _ in range(inputs.shape[0])
+            ]
+        metas = [dict(s.metainfo, batch_input_shape=tuple(inputs.shape[-2:]))
+                 for s in data_samples]
+        task_logits = self.decode_head.predict(self.extract_feat(inputs), metas, self.test_cfg)
+        return self.postprocess_result(task_logits, data_samples)
+
+    def _forward(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Raw per-task logits {task: (B, C, H', W')}."""
+        return self.decode_head.forward(self.extract_feat(inputs))
+
+    def postprocess_result(self, task_logits: Dict[str, Tensor],
+                           data_samples: SampleList) -> SampleList:
+        """Remove the padding, undo a horizontal flip and resize every task's
+        logits to ``ori_shape``, then store ``pred_<task>``.
+
+        ``metainfo['padding']`` is ``(top, bottom, left, right)`` of the
+        pipeline's padding; ``img_shape`` the image size before padding.
+        """
+        for i, sample in enumerate(data_samples):
+            meta = sample.metainfo
+            top, _, left, _ = meta.get('padding', (0, 0, 0, 0))
+            h, w = meta.get('img_shape', task_logits[self.tasks[0]].shape[-2:])[:2]
+            ori_shape = tuple(meta.get('ori_shape', (h, w))[:2])
+            for task, logits in task_logits.items():
+                x = logits[i:i + 1, :, top:top + h, left:left + w]  # (1, C, h, w)
+                if meta.get('flip', False):
+                    if meta.get('flip_direction', 'horizontal') != 'horizontal':
+                        raise ValueError('only horizontal flips can be undone, got '
+                                         f"{meta['flip_direction']!r}")
+                    x = x.flip(-1)
+                    if task == 'normals':
+                        x = torch.cat([-x[:, :1], x[:, 1:]], dim=1)
+                if x.shape[-2:] != ori_shape:
+                    x = F.interpolate(x, ori_shape, mode='bilinear', align_corners=False)
+                sample.set_pred(task, logits_to_prediction(task, x[0]))
+        return data_samples
