@@ -1,9 +1,13 @@
 """msm_mm: Multi-Scale Mamba (MSM) and MTMamba for multi-task dense prediction.
 
 Importing the package registers its datasets, transforms, models and metrics
-in mmseg's registries (configs use ``custom_imports = dict(imports=['msm_mm'])``).
+in mmseg's registries (configs use ``custom_imports = dict(imports=['msm_mm'])``)
+and lets torch's safe loader read mmengine checkpoints.
 """
 from . import datasets, evaluation, models, structures  # noqa: F401  (registration)
+from .utils import register_checkpoint_safe_globals
 from .version import __version__
+
+register_checkpoint_safe_globals()
 
 __all__ = ['__version__']

@@ -1,8 +1,10 @@
+from .data_preprocessor import MultiTaskDataPreProcessor
 from .decode_heads import MSMDecodeHead
 from .losses import BalancedBCELoss, MaskedL1Loss, NormalL1Loss, PixelCrossEntropyLoss
 from .segmentors import MultiTaskSegmentor
 
 __all__ = [
+    'MultiTaskDataPreProcessor',
     'MSMDecodeHead', 'BalancedBCELoss', 'MaskedL1Loss', 'NormalL1Loss', 'PixelCrossEntropyLoss',
     'MultiTaskSegmentor'
 ]

@@ -53,7 +53,7 @@ def test_parameter_sizes_follow_scale():
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(dims=6, scales=(1, 2, 4)), 'not divisible by 3'),
+    (dict(dims=8, scales=(1, 2, 4)), 'not divisible by 3'),
     (dict(dims=8, scales=(1, 0)), 'integers >= 1'),
     (dict(dims=8, scales=()), 'at least one scan scale'),
     (dict(dims=8, scales=(1, ), tokenization='strided'), 'unknown MS-Scan tokenization'),

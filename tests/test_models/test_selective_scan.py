@@ -47,11 +47,20 @@ def test_recomputing_backward_equals_autograd_of_reference():
     out = selective_scan(*inputs, delta_softplus=True, backend='torch')
     grad_out = torch.randn_like(out)
     grads = torch.autograd.grad(out, inputs, grad_out)
-    ref = selective_scan_reference(*inputs[:5], inputs[5], inputs[6], delta_softplus=True)
+    ref = selective_scan_reference(*inputs, delta_softplus=True)
     ref_grads = torch.autograd.grad(ref, inputs, grad_out)
     for got, want in zip(grads, ref_grads):
         assert got.abs().sum() > 0
         torch.testing.assert_close(got, want)
+
+
+def test_length_one_gives_zero_state_gradient():
+    # with one step the decay never multiplies a state: A's gradient is 0, not missing
+    inputs = [t.requires_grad_() for t in random_scan_inputs(length=1)]
+    out = selective_scan(*inputs, delta_softplus=True, backend='torch')
+    grads = torch.autograd.grad(out.sum(), inputs)
+    assert torch.equal(grads[2], torch.zeros_like(inputs[2]))
+    assert grads[0].abs().sum() > 0
 
 
 def test_backend_errors():

@@ -122,9 +122,15 @@ class SelectiveScanTorch(torch.autograd.Function):
         with torch.enable_grad():
             out = selective_scan_reference(*inputs, ctx.delta_softplus)
         wanted = [t for t in inputs if t is not None and t.requires_grad]
-        grads = iter(torch.autograd.grad(out, wanted, grad_out)) if wanted else iter(())
-        return tuple(next(grads) if t is not None and t.requires_grad else None
-                     for t in inputs) + (None, )
+        # allow_unused: with L == 1 the decay (hence A) does not reach the output
+        grads = iter(torch.autograd.grad(out, wanted, grad_out, allow_unused=True))
+        result = []
+        for t in inputs:
+            grad = next(grads) if t is not None and t.requires_grad else None
+            if grad is None and t is not None and t.requires_grad:
+                grad = torch.zeros_like(t)
+            result.append(grad)
+        return tuple(result) + (None, )
 
 
 def selective_scan(u: Tensor,

@@ -1,0 +1,5 @@
+# MSM with a Swin-B encoder on PASCAL-Context.
+_base_ = './msm_swin-l_pascal-context.py'
+model = dict(
+    backbone=dict(embed_dims=128, num_heads=(4, 8, 16, 32)),
+    decode_head=dict(in_channels=[128, 256, 512, 1024]))
