@@ -1,0 +1,565 @@
+"""Small synthetic NYUD-v2 and PASCAL-Context datasets in the real on-disk formats.
+
+Each image is a ray-cast room: floor, walls and ceiling, a picture and a
+window on the walls, furniture boxes standing on the floor and, for
+PASCAL-Context, people with body parts. Every label comes from the same
+scene, so the tasks are consistent with each other and learnable from the
+image (colours follow the classes, shading follows the normals, size and
+height in the image follow the depth):
+
+- depth: distance along the optical axis in metres (from the geometry);
+- normals: surface normals in the camera frame, x right, y up, z towards
+  the camera (people are rounded, so their normals vary);
+- semseg: the class of the surface hit (NYU-40 or VOC);
+- edge: boundaries of the labels;
+- sal: the most prominent object (the nearest person, else the largest
+  piece of furniture);
+- human_parts: PASCAL-Part masks of each person.
+
+The files are written exactly as the community distributes the real
+datasets (see ``docs/datasets.md``); nothing here uses the loaders, so tests
+can compare what the loaders decode with the labels returned by
+:func:`generate_nyud` and :func:`generate_pascal_context`.
+
+Usage::
+
+    python -m msm_mm.datasets.synthetic nyud data/NYUDv2_synthetic --train 10 --val 4
+    python -m msm_mm.datasets.synthetic pascal_context data/PASCALContext_synthetic
+"""
+import argparse
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+import scipy.io
+from skimage.morphology import thin
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of surface and its label in each dataset.
+
+    Args:
+        nyu (int): NYU-40 label as stored (1..40, 0 = void).
+        voc (int): VOC class (0 = background).
+        context (int): PASCAL-Context LabelMap id (arbitrary but fixed; in
+            the 170 normals-valid ids unless ``normals_valid`` is False).
+        color (tuple): Base RGB colour.
+        normals_valid (bool): Whether the id is one of the 170 ids on
+            which PASCAL normals are kept.
+    """
+    nyu: int
+    voc: int
+    context: int
+    color: Tuple[int, int, int]
+    normals_valid: bool = True
+
+
+KINDS: Dict[str, Kind] = {
+    'wall': Kind(1, 0, 285, (196, 186, 166)),
+    'floor': Kind(2, 0, 158, (128, 92, 60)),
+    'ceiling': Kind(22, 0, 2, (236, 236, 242), normals_valid=False),
+    'window': Kind(9, 0, 427, (150, 200, 240)),
+    'picture': Kind(11, 0, 220, (40, 110, 60)),
+    'cabinet': Kind(3, 0, 66, (150, 60, 40)),
+    'bed': Kind(4, 0, 46, (90, 90, 200)),
+    'chair': Kind(5, 9, 113, (210, 140, 30)),
+    'sofa': Kind(6, 18, 368, (120, 30, 110)),
+    'table': Kind(7, 11, 397, (90, 60, 30)),
+    'television': Kind(25, 20, 417, (30, 30, 30)),
+    'box': Kind(29, 0, 55, (200, 170, 120)),
+    'clutter': Kind(0, 0, 1, (110, 140, 140), normals_valid=False),
+    'pottedplant': Kind(40, 16, 5, (40, 150, 40), normals_valid=False),
+    'person': Kind(31, 15, 284, (0, 0, 0)),  # people are coloured per part
+}
+NYUD_FURNITURE = ('cabinet', 'bed', 'chair', 'sofa', 'table', 'television', 'box', 'clutter')
+PASCAL_FURNITURE = ('chair', 'sofa', 'table', 'television', 'pottedplant', 'cabinet')
+KIND_NAMES = tuple(KINDS)
+PERSON = KIND_NAMES.index('person')
+
+# Person parts: (PASCAL-Part name, human-parts group, shape, RGB). Shapes are
+# in units of the person's height in the image, x from the body axis, y down
+# from the top of the head: ('ellipse', cx, cy, rx, ry) or
+# ('capsule', x1, y1, x2, y2, radius). The person faces the camera, so its
+# left side is on the image's right.
+PARTS = (
+    ('hair', 1, ('ellipse', 0.0, 0.045, 0.058, 0.045), (60, 40, 20)),
+    ('head', 1, ('ellipse', 0.0, 0.085, 0.052, 0.06), (225, 180, 150)),
+    ('neck', 2, ('capsule', 0.0, 0.14, 0.0, 0.17, 0.025), (215, 170, 140)),
+    ('torso', 2, ('ellipse', 0.0, 0.32, 0.11, 0.16), (200, 40, 40)),
+    ('luarm', 3, ('capsule', 0.12, 0.2, 0.16, 0.34, 0.035), (170, 30, 30)),
+    ('ruarm', 3, ('capsule', -0.12, 0.2, -0.16, 0.34, 0.035), (170, 30, 30)),
+    ('llarm', 4, ('capsule', 0.16, 0.34, 0.18, 0.47, 0.03), (225, 180, 150)),
+    ('rlarm', 4, ('capsule', -0.16, 0.34, -0.18, 0.47, 0.03), (225, 180, 150)),
+    ('lhand', 4, ('ellipse', 0.185, 0.5, 0.03, 0.035), (235, 190, 160)),
+    ('rhand', 4, ('ellipse', -0.185, 0.5, 0.03, 0.035), (235, 190, 160)),
+    ('luleg', 5, ('capsule', 0.05, 0.47, 0.06, 0.71, 0.05), (40, 50, 110)),
+    ('ruleg', 5, ('capsule', -0.05, 0.47, -0.06, 0.71, 0.05), (40, 50, 110)),
+    ('llleg', 6, ('capsule', 0.06, 0.71, 0.065, 0.93, 0.04), (30, 40, 90)),
+    ('rlleg', 6, ('capsule', -0.06, 0.71, -0.065, 0.93, 0.04), (30, 40, 90)),
+    ('lfoot', 6, ('ellipse', 0.075, 0.965, 0.045, 0.03), (20, 20, 20)),
+    ('rfoot', 6, ('ellipse', -0.075, 0.965, 0.045, 0.03), (20, 20, 20)),
+)
+PERSON_HEIGHT = 1.7  # metres
+LIGHT = np.array([0.3, 0.8, 0.5]) / np.linalg.norm([0.3, 0.8, 0.5])  # world frame
+
+
+@dataclass
+class Scene:
+    """One rendered view.
+
+    Args:
+        kind (np.ndarray): ``(H, W)`` index into :data:`KIND_NAMES`.
+        instance (np.ndarray): ``(H, W)`` object id (0 for room surfaces,
+            1.. for furniture and people in :attr:`objects` order).
+        depth (np.ndarray): ``(H, W)`` float32 metres.
+        normals (np.ndarray): ``(H, W, 3)`` float32 unit vectors, camera
+            frame.
+        person_color (np.ndarray): ``(H, W, 3)`` colour of people's pixels
+            (other pixels take their kind's colour).
+        objects (list[dict]): Per object: ``kind`` and, for people,
+            ``parts`` (list of (name, group, mask)) and ``has_parts``.
+        image (np.ndarray, optional): ``(H, W, 3)`` uint8 RGB, once shaded.
+    """
+    kind: np.ndarray
+    instance: np.ndarray
+    depth: np.ndarray
+    normals: np.ndarray
+    person_color: np.ndarray
+    objects: List[dict]
+    image: Optional[np.ndarray] = None
+
+
+def _rotation(yaw: float, pitch: float) -> np.ndarray:
+    """World-from-camera rotation: pitch about x, then yaw about y."""
+    cy, sy, cp, sp = np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch)
+    r_yaw = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    r_pitch = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    return r_yaw @ r_pitch
+
+
+def _render_room(h: int, w: int, rng: np.random.Generator, furniture: Tuple[str, ...],
+                 num_boxes: int) -> Tuple[Scene, dict]:
+    """Ray-cast a room with boxes; returns the scene and the camera."""
+    focal = 0.85 * w
+    rot = _rotation(rng.uniform(-0.35, 0.35), rng.uniform(-0.3, -0.08))
+    origin = np.array([rng.uniform(-0.4, 0.4), rng.uniform(1.2, 1.6), 0.0])
+    room_w, room_d, room_h = rng.uniform(4, 6), rng.uniform(5, 8), rng.uniform(2.5, 3.0)
+    # Rays through pixel centres with a forward component of 1, so that the
+    # ray parameter t of a hit is its depth along the optical axis.
+    u = (np.arange(w) + 0.5 - w / 2) / focal
+    v = -(np.arange(h) + 0.5 - h / 2) / focal
+    rays = np.stack(np.broadcast_arrays(u[None, :], v[:, None], -np.ones((h, 1))), -1)
+    rays = rays @ rot.T  # (H, W, 3) world directions
+    with np.errstate(divide='ignore', invalid='ignore'):
+        inv = 1.0 / rays
+    depth = np.full((h, w), np.inf)
+    kind = np.zeros((h, w), np.int64)
+    instance = np.zeros((h, w), np.int64)
+    normal = np.zeros((h, w, 3))
+
+    def hit(t, k, n, inst=0):
+        closer = (t > 1e-6) & (t < depth)
+        depth[closer] = t[closer]
+        kind[closer] = KIND_NAMES.index(k)
+        instance[closer] = inst
+        normal[closer] = n if np.ndim(n) == 1 else n[closer]
+
+    # Room: (axis, plane coordinate, inward normal, kind).
+    for axis, coord, sign, k in ((1, 0.0, 1, 'floor'), (1, room_h, -1, 'ceiling'),
+                                 (0, -room_w / 2, 1, 'wall'), (0, room_w / 2, -1, 'wall'),
+                                 (2, -room_d, 1, 'wall'), (2, 1.5, -1, 'wall')):
+        n = np.zeros(3)
+        n[axis] = sign
+        hit((coord - origin[axis]) * inv[..., axis], k, n)
+    points = origin + depth[..., None] * rays
+    # A picture on the back wall and a window on a side wall.
+    x0, y0 = rng.uniform(-room_w / 3, room_w / 6), rng.uniform(1.2, 1.7)
+    picture = ((np.abs(points[..., 2] + room_d) < 1e-6) & (points[..., 0] > x0) &
+               (points[..., 0] < x0 + rng.uniform(0.8, 1.6)) & (points[..., 1] > y0) &
+               (points[..., 1] < y0 + rng.uniform(0.5, 0.9)))
+    kind[picture] = KIND_NAMES.index('picture')
+    side = rng.choice([-1, 1])
+    z0 = rng.uniform(-room_d + 0.5, -room_d / 2)
+    window = ((np.abs(points[..., 0] - side * room_w / 2) < 1e-6) & (points[..., 2] > z0) &
+              (points[..., 2] < z0 + rng.uniform(1.0, 2.0)) & (points[..., 1] > 0.9) &
+              (points[..., 1] < 2.2))
+    kind[window] = KIND_NAMES.index('window')
+
+    objects = []
+    for _ in range(num_boxes):
+        k = furniture[rng.integers(len(furniture))]
+        size = rng.uniform([0.4, 0.4, 0.4], [1.4, 1.1, 1.2])
+        centre = np.array([rng.uniform(-room_w / 2 + 0.8, room_w / 2 - 0.8), size[1] / 2,
+                           rng.uniform(-room_d + 1.0, -2.0)])
+        lo, hi = centre - size / 2, centre + size / 2
+        t1, t2 = (lo - origin) * inv, (hi - origin) * inv  # (H, W, 3) slab entries
+        t_near, t_far = np.minimum(t1, t2), np.maximum(t1, t2)
+        entry = t_near.max(-1)
+        face = t_near.argmax(-1)  # the slab entered last is the face hit
+        n = np.zeros((h, w, 3))
+        np.put_along_axis(n, face[..., None],
+                          -np.sign(np.take_along_axis(rays, face[..., None], -1)), -1)
+        t = np.where(entry <= t_far.min(-1), entry, np.inf)
+        objects.append(dict(kind=k))
+        hit(t, k, n, inst=len(objects))
+
+    scene = Scene(kind=kind, instance=instance, depth=depth, normals=normal @ rot,
+                  person_color=np.zeros((h, w, 3)), objects=objects)
+    camera = dict(focal=focal, rot=rot, origin=origin, room_w=room_w, room_d=room_d)
+    return scene, camera
+
+
+def _part_mask(shape: tuple, xx: np.ndarray, yy: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Mask of a part in person units, and its bulge in [0, 1] (for normals)."""
+    if shape[0] == 'ellipse':
+        _, cx, cy, rx, ry = shape
+        r2 = ((xx - cx) / rx)**2 + ((yy - cy) / ry)**2
+        return r2 < 1, np.sqrt(np.clip(1 - r2, 0, 1))
+    _, x1, y1, x2, y2, radius = shape
+    seg = np.array([x2 - x1, y2 - y1])
+    s = np.clip(((xx - x1) * seg[0] + (yy - y1) * seg[1]) / (seg @ seg), 0, 1)
+    r2 = ((xx - x1 - s * seg[0])**2 + (yy - y1 - s * seg[1])**2) / radius**2
+    return r2 < 1, np.sqrt(np.clip(1 - r2, 0, 1))
+
+
+def _add_person(scene: Scene, camera: dict, rng: np.random.Generator, with_parts: bool) -> None:
+    """Stand a person on the floor, facing the camera, occluded by the room."""
+    h, w = scene.depth.shape
+    rot, origin, focal = camera['rot'], camera['origin'], camera['focal']
+    # A floor point in view: cast a ray through a random lower-half pixel.
+    for _ in range(20):
+        px, py = rng.uniform(0.2, 0.8) * w, rng.uniform(0.65, 0.95) * h
+        ray = rot @ np.array([(px - w / 2) / focal, -(py - h / 2) / focal, -1.0])
+        if ray[1] < -1e-3:
+            foot = origin + ray * (-origin[1] / ray[1])
+            if abs(foot[0]) < camera['room_w'] / 2 - 0.3 and foot[2] > -camera['room_d'] + 0.3:
+                break
+    else:
+        return
+    cam_foot = rot.T @ (foot - origin)
+    cam_head = rot.T @ (foot + [0, PERSON_HEIGHT, 0] - origin)
+    z = -cam_foot[2]  # depth of the person's plane
+    fx, fy = cam_foot[0] / z * focal + w / 2, -cam_foot[1] / z * focal + h / 2
+    hy = -cam_head[1] / -cam_head[2] * focal + h / 2
+    height = fy - hy  # pixels from head to foot
+    if height < 8:
+        return
+    yy, xx = np.mgrid[0:h, 0:w] + 0.5
+    xx, yy = (xx - fx) / height, (yy - hy) / height
+    person, bulge_all = np.zeros((h, w), bool), np.zeros((h, w))
+    normals = np.zeros((h, w, 3))
+    colors = np.zeros((h, w, 3))
+    masks = []
+    for name, group, shape, color in PARTS:
+        mask, bulge = _part_mask(shape, xx, yy)
+        # Normals of a rounded part: its outline faces sideways.
+        cx, cy = (shape[1], shape[2]) if shape[0] == 'ellipse' else (
+            (shape[1] + shape[3]) / 2, (shape[2] + shape[4]) / 2)
+        side = np.stack([xx - cx, -(yy - cy), np.zeros_like(xx)], -1)
+        side /= np.linalg.norm(side, axis=-1, keepdims=True) + 1e-9
+        n = side * np.sqrt(1 - bulge**2)[..., None] + bulge[..., None] * [0, 0, 1]
+        normals[mask] = n[mask]
+        colors[mask] = color
+        bulge_all[mask] = bulge[mask]
+        person |= mask
+        masks.append((name, group, mask))
+    depth = z - 0.12 * bulge_all
+    visible = person & (depth < scene.depth)
+    if visible.sum() < 20:
+        return
+    scene.objects.append(dict(kind='person', has_parts=with_parts, parts=masks))
+    scene.kind[visible] = PERSON
+    scene.instance[visible] = len(scene.objects)
+    scene.depth[visible] = depth[visible]
+    scene.normals[visible] = normals[visible]
+    scene.person_color[visible] = colors[visible]
+
+
+def _shade(scene: Scene, camera: dict, rng: np.random.Generator) -> None:
+    """Colour the image: class colour, Lambert shading, fall-off and noise."""
+    colors = np.array([KINDS[k].color for k in KIND_NAMES], np.float64)
+    jitter = rng.uniform(-12, 12, colors.shape)
+    base = np.where((scene.kind == PERSON)[..., None], scene.person_color,
+                    (colors + jitter)[scene.kind])
+    lambert = np.clip(scene.normals @ (camera['rot'].T @ LIGHT), 0, 1)
+    light = (0.45 + 0.55 * lambert) / (1 + 0.05 * scene.depth)
+    img = base * light[..., None] * 1.15 + rng.normal(0, 3, base.shape)
+    scene.image = np.clip(img, 0, 255).astype(np.uint8)
+
+
+def render_scene(h: int, w: int, rng: np.random.Generator, furniture: Tuple[str, ...],
+                 num_people: int = 0, parts_prob: float = 1.0) -> Scene:
+    """Render one view of a random room.
+
+    Args:
+        h (int): Image height.
+        w (int): Image width.
+        rng (np.random.Generator): Random source.
+        furniture (tuple[str]): Kinds of the boxes.
+        num_people (int): People to place. Defaults to 0.
+        parts_prob (float): Probability that a person has part masks.
+            Defaults to 1.0.
+
+    Returns:
+        Scene: The rendered view.
+    """
+    scene, camera = _render_room(h, w, rng, furniture, int(rng.integers(2, 6)))
+    for _ in range(num_people):
+        _add_person(scene, camera, rng, with_parts=bool(rng.random() < parts_prob))
+    for index, obj in enumerate(scene.objects, 1):
+        if obj['kind'] == 'person':  # keep the visible part of each part
+            visible = scene.instance == index
+            obj['parts'] = [(n, g, m & visible) for n, g, m in obj['parts'] if (m & visible).any()]
+            obj['has_parts'] = obj['has_parts'] and bool(obj['parts'])
+    scene.depth = np.where(np.isfinite(scene.depth), scene.depth, 0).astype(np.float32)
+    scene.normals = scene.normals.astype(np.float32)
+    _shade(scene, camera, rng)
+    return scene
+
+
+def encode_normals(normals: np.ndarray) -> np.ndarray:
+    """Unit vectors -> RGB uint8 ``round((n + 1) * 255 / 2)``."""
+    return np.clip(np.round((normals + 1) * 127.5), 0, 255).astype(np.uint8)
+
+
+def label_boundaries(label: np.ndarray) -> np.ndarray:
+    """Pixels whose label differs from the right or lower neighbour."""
+    edge = np.zeros(label.shape, bool)
+    edge[:, :-1] |= label[:, :-1] != label[:, 1:]
+    edge[:-1] |= label[:-1] != label[1:]
+    return edge
+
+
+def context_edges(label_map: np.ndarray) -> np.ndarray:
+    """Thinned non-zero 4-neighbour Laplacian (border reflected without
+    repeating the edge pixel, as OpenCV's default)."""
+    p = np.pad(label_map.astype(np.int64), 1, mode='reflect')
+    lap = p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4 * p[1:-1, 1:-1]
+    return thin(lap != 0).astype(np.uint8)
+
+
+def _write_png(path: str, array: np.ndarray) -> None:
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    if not cv2.imwrite(path, array):
+        raise OSError(f'could not write {path}')
+
+
+def _make_dirs(root: str, dirs: Tuple[str, ...]) -> None:
+    if osp.isdir(root) and os.listdir(root):
+        raise FileExistsError(f'{root} is not empty; the generator writes into a new folder')
+    for d in dirs:
+        os.makedirs(osp.join(root, d), exist_ok=True)
+
+
+def _split(ids: List[str], num_train: int, rng: np.random.Generator) -> Tuple[list, list]:
+    order = rng.permutation(len(ids))
+    return sorted(ids[i] for i in order[:num_train]), sorted(ids[i] for i in order[num_train:])
+
+
+def generate_nyud(root: str,
+                  num_train: int = 10,
+                  num_val: int = 4,
+                  size: Tuple[int, int] = (120, 160),
+                  seed: int = 0,
+                  return_labels: bool = False) -> Optional[Dict[str, dict]]:
+    """Write a small NYUD-v2 dataset in the InvPT / TaskPrompter format.
+
+    Args:
+        root (str): New (or empty) folder to write to.
+        num_train (int): Training images. Defaults to 10.
+        num_val (int): Validation images. Defaults to 4.
+        size (tuple[int, int]): ``(h, w)`` of the images; the real ones are
+            (425, 560). Defaults to (120, 160).
+        seed (int): Random seed. Defaults to 0.
+        return_labels (bool): Return the decoded labels. Defaults to False.
+
+    Returns:
+        dict | None: With ``return_labels``, sample id -> dict of the labels
+        as the loaders must decode them: ``semseg`` (uint8, 0..39, 255
+        void), ``depth`` (float32, 0 invalid), ``normals`` (float32 unit
+        vectors before quantisation), ``edge`` (uint8 {0, 1}), plus ``split``.
+    """
+    dirs = ('gt_sets', 'images', 'segmentation', 'depth', 'normals', 'edge')
+    _make_dirs(root, dirs)
+    rng = np.random.default_rng(seed)
+    ids = [f'{i:04d}' for i in range(1, num_train + num_val + 1)]
+    train, val = _split(ids, num_train, rng)
+    nyu = np.array([KINDS[k].nyu for k in KIND_NAMES], np.uint8)
+    labels = {}
+    for index, sample_id in enumerate(ids):
+        srng = np.random.default_rng([seed, index])
+        scene = render_scene(*size, srng, NYUD_FURNITURE)
+        raw = nyu[scene.kind]  # NYU-40 as stored, 0 = void ('clutter')
+        depth = scene.depth.copy()
+        depth[scene.kind == KIND_NAMES.index('window')] = 0  # no returns from glass
+        if srng.random() < 0.5:  # a sensor shadow along the left border
+            depth[:, :max(1, size[1] // 20)] = 0
+        edge = label_boundaries(raw)
+        _write_png(osp.join(root, 'images', f'{sample_id}.png'), scene.image)
+        _write_png(osp.join(root, 'segmentation', f'{sample_id}.png'), raw)
+        np.save(osp.join(root, 'depth', f'{sample_id}.npy'), depth)
+        _write_png(osp.join(root, 'normals', f'{sample_id}.png'), encode_normals(scene.normals))
+        _write_png(osp.join(root, 'edge', f'{sample_id}.png'), edge.astype(np.uint8) * 255)
+        if return_labels:
+            labels[sample_id] = dict(
+                semseg=np.where(raw == 0, 255, raw - 1).astype(np.uint8), depth=depth,
+                normals=scene.normals, edge=edge.astype(np.uint8),
+                split='train' if sample_id in train else 'val')
+    for name, split in (('train', train), ('val', val)):
+        with open(osp.join(root, 'gt_sets', f'{name}.txt'), 'w') as f:
+            f.write(''.join(f'{i}\n' for i in split))
+    return labels if return_labels else None
+
+
+def _anno_struct(image_name: str, scene: Scene) -> np.ndarray:
+    """The PASCAL-Part ``anno`` struct of a scene's people and furniture."""
+    voc_names = {9: 'chair', 11: 'diningtable', 15: 'person', 16: 'pottedplant', 18: 'sofa',
+                 20: 'tvmonitor'}
+    entries = []
+    for index, obj in enumerate(scene.objects, 1):
+        voc = KINDS[obj['kind']].voc
+        mask = scene.instance == index
+        if voc == 0 or not mask.any():
+            continue
+        if obj['kind'] == 'person' and obj['has_parts']:
+            parts = [(name, m) for name, _, m in obj['parts']]
+        elif obj['kind'] == 'television':
+            parts = [('screen', mask)]  # a non-person part: must be skipped
+        else:
+            parts = []
+        part_array = np.zeros((0, 0))
+        if parts:
+            part_array = np.zeros((1, len(parts)), [('part_name', 'O'), ('mask', 'O')])
+            for j, (name, m) in enumerate(parts):
+                part_array['part_name'][0, j] = name
+                part_array['mask'][0, j] = m.astype(np.uint8)
+        entries.append((voc_names[voc], voc, mask.astype(np.uint8), part_array))
+    objects = np.zeros((1, len(entries)), [('class', 'O'), ('class_ind', 'O'), ('mask', 'O'),
+                                           ('parts', 'O')])
+    for j, (name, voc, mask, part_array) in enumerate(entries):
+        objects['class'][0, j] = name
+        objects['class_ind'][0, j] = np.array([[voc]], np.uint8)
+        objects['mask'][0, j] = mask
+        objects['parts'][0, j] = part_array
+    anno = np.zeros((1, 1), [('imname', 'O'), ('objects', 'O')])
+    anno['imname'][0, 0] = image_name
+    anno['objects'][0, 0] = objects
+    return anno
+
+
+def generate_pascal_context(root: str,
+                            num_train: int = 10,
+                            num_val: int = 4,
+                            max_side: int = 160,
+                            seed: int = 0,
+                            return_labels: bool = False) -> Optional[Dict[str, dict]]:
+    """Write a small PASCAL-Context dataset in the ASTMT / InvPT format.
+
+    Images have ``max_side`` pixels on their long side (the real ones have
+    up to 500) and a random aspect; most show one or two people. Every
+    third image has its semseg under ``semseg/pascal-context`` instead of
+    ``semseg/VOC12``, some people have no part masks and some images none.
+
+    Args:
+        root (str): New (or empty) folder to write to.
+        num_train (int): Training images. Defaults to 10.
+        num_val (int): Validation images. Defaults to 4.
+        max_side (int): Long side of the images. Defaults to 160.
+        seed (int): Random seed. Defaults to 0.
+        return_labels (bool): Return the decoded labels. Defaults to False.
+
+    Returns:
+        dict | None: With ``return_labels``, sample id -> dict of the labels
+        as the loaders must decode them: ``semseg`` (uint8 0..20, 255),
+        ``edge``, ``sal``, ``human_parts`` (uint8; all 255 without a person
+        with parts), ``normals`` (float32 unit vectors before quantisation,
+        zero outside the valid context ids), plus ``split``.
+    """
+    dirs = ('ImageSets/Context', 'JPEGImages', 'semseg/VOC12', 'semseg/pascal-context',
+            'pascal-context/trainval', 'human_parts', 'normals_distill', 'sal_distill')
+    _make_dirs(root, dirs)
+    rng = np.random.default_rng(seed)
+    ids = [f'{2008 + i % 4}_{2 + 3 * i:06d}' for i in range(num_train + num_val)]
+    train, val = _split(ids, num_train, rng)
+    voc = np.array([KINDS[k].voc for k in KIND_NAMES], np.uint8)
+    context = np.array([KINDS[k].context for k in KIND_NAMES], np.uint16)
+    valid = np.array([KINDS[k].normals_valid for k in KIND_NAMES])
+    labels = {}
+    for index, sample_id in enumerate(ids):
+        srng = np.random.default_rng([seed, index])
+        short = int(srng.integers(int(0.65 * max_side), max_side + 1))
+        h, w = (short, max_side) if srng.random() < 0.75 else (max_side, short)
+        scene = render_scene(h, w, srng, PASCAL_FURNITURE, num_people=int(srng.choice(
+            [0, 1, 1, 2])), parts_prob=0.8)
+        semseg = voc[scene.kind]
+        # VOC marks object outlines (about 2 px) as ignore.
+        objects = np.where(semseg > 0, scene.instance, 0)
+        semseg[cv2.dilate(label_boundaries(objects).astype(np.uint8), np.ones((2, 2))) > 0] = 255
+        label_map = context[scene.kind]
+        sal = _saliency(scene, srng)
+        parts = np.full((h, w), 255, np.uint8)
+        for obj in scene.objects:
+            if obj['kind'] == 'person' and obj['has_parts']:
+                parts[parts == 255] = 0
+                for _, group, mask in obj['parts']:
+                    parts[mask] = group
+        semseg_dir = 'pascal-context' if index % 3 == 2 else 'VOC12'
+        cv2.imwrite(osp.join(root, 'JPEGImages', f'{sample_id}.jpg'),
+                    cv2.cvtColor(scene.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+        _write_png(osp.join(root, 'semseg', semseg_dir, f'{sample_id}.png'), semseg)
+        scipy.io.savemat(osp.join(root, 'pascal-context', 'trainval', f'{sample_id}.mat'),
+                         dict(LabelMap=label_map))
+        scipy.io.savemat(osp.join(root, 'human_parts', f'{sample_id}.mat'),
+                         dict(anno=_anno_struct(sample_id, scene)))
+        _write_png(osp.join(root, 'normals_distill', f'{sample_id}.png'),
+                   encode_normals(scene.normals))
+        _write_png(osp.join(root, 'sal_distill', f'{sample_id}.png'), sal)
+        if return_labels:
+            labels[sample_id] = dict(
+                semseg=semseg, edge=context_edges(label_map), sal=(sal > 127).astype(np.uint8),
+                human_parts=parts, normals=scene.normals * valid[scene.kind][..., None],
+                split='train' if sample_id in train else 'val')
+    for name, split in (('train', train), ('val', val)):
+        with open(osp.join(root, 'ImageSets', 'Context', f'{name}.txt'), 'w') as f:
+            f.write(''.join(f'{i}\n' for i in split))
+    return labels if return_labels else None
+
+
+def _saliency(scene: Scene, rng: np.random.Generator) -> np.ndarray:
+    """Soft uint8 saliency of the most prominent object (as distilled maps)."""
+    areas = np.bincount(scene.instance.ravel(), minlength=len(scene.objects) + 1)
+    people = [i for i, o in enumerate(scene.objects, 1) if o['kind'] == 'person' and areas[i]]
+    target = max(people, key=lambda i: areas[i]) if people else int(areas[1:].argmax()) + 1
+    soft = cv2.GaussianBlur((scene.instance == target).astype(np.float32), (5, 5), 0)
+    noisy = 20 + 215 * soft + rng.normal(0, 4, soft.shape)
+    return np.clip(np.round(noisy), 0, 255).astype(np.uint8)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Command line: write one synthetic dataset."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('dataset', choices=('nyud', 'pascal_context'))
+    parser.add_argument('out', help='new (or empty) folder to write to')
+    parser.add_argument('--train', type=int, default=10, help='training images (default 10)')
+    parser.add_argument('--val', type=int, default=4, help='validation images (default 4)')
+    parser.add_argument('--size', type=int, nargs=2, default=(120, 160), metavar=('H', 'W'),
+                        help='NYUD image size (default 120 160; the real one is 425 560)')
+    parser.add_argument('--max-side', type=int, default=160,
+                        help='PASCAL long image side (default 160; the real one is 500)')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.dataset == 'nyud':
+        generate_nyud(args.out, args.train, args.val, tuple(args.size), args.seed)
+    else:
+        generate_pascal_context(args.out, args.train, args.val, args.max_side, args.seed)
+    print(f'wrote a synthetic {args.dataset} dataset ({args.train} train / {args.val} val) '
+          f'to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
