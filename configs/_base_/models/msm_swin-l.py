@@ -21,7 +21,6 @@ model = dict(
     decode_head=dict(
         type='MSMDecodeHead',
         in_channels=[192, 384, 768, 1536],
-        tasks=None,
         scales=[(1, 4), (1, 4), (1, 4)],
         multi_scale_blocks=('task_specific', 'cross_task'),
         tokenization='window',

@@ -85,11 +85,13 @@ def selective_scan_reference(u: Tensor,
         delta = delta + delta_bias.float()[None, :, None]
     if delta_softplus:
         delta = F.softplus(delta)
-    # (batch, groups, N, L) -> (batch, dim, N, L): each group serves dim/groups channels
-    B = B.float().repeat_interleave(dim // groups, dim=1)
-    C = C.float().repeat_interleave(dim // groups, dim=1)
+    # each group of dim/groups channels shares its B and C: (batch, groups, 1, N, L)
+    B = B.float().unsqueeze(2)
+    C = C.float().unsqueeze(2)
+    grouped = (batch, groups, dim // groups, 1, length)
     decay = torch.exp(delta.unsqueeze(2) * A[None, :, :, None])  # (batch, dim, N, L)
-    state = (delta * u).unsqueeze(2) * B  # (batch, dim, N, L)
+    decay = decay.view(*grouped[:3], -1, length)  # (batch, groups, dim/groups, N, L)
+    state = (delta * u).view(grouped) * B  # (batch, groups, dim/groups, N, L)
     # Inclusive scan of h[t] = decay[t] * h[t-1] + state[t]: after the step with
     # offset k, state[t] holds the recurrence over the last 2k inputs.
     k = 1
@@ -97,7 +99,7 @@ def selective_scan_reference(u: Tensor,
         state = torch.cat([state[..., :k], state[..., k:] + decay[..., k:] * state[..., :-k]], -1)
         decay = torch.cat([decay[..., :k], decay[..., k:] * decay[..., :-k]], -1)
         k *= 2
-    y = (state * C).sum(2)  # (batch, dim, L)
+    y = (state * C).sum(3).view(batch, dim, length)
     if D is not None:
         y = y + D.float()[None, :, None] * u
     return y.to(out_dtype)
