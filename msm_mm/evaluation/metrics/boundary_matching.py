@@ -1,0 +1,226 @@
+"""Ground-truth boundaries and pixel correspondence of the boundary benchmark.
+
+``seg2bmap`` follows the BSDS function of that name (boundaries offset half
+a pixel towards the origin). The correspondence replaces BSDS's
+``correspondPixels``: that function solves a minimum-cost assignment in which
+a predicted and a ground-truth boundary pixel may be paired when their
+Euclidean distance is at most ``max_dist * sqrt(H ** 2 + W ** 2)``, and an
+unpaired pixel costs 100 times that distance. Because one more pair always
+saves more than any pair's distance, its optimum has maximum cardinality,
+and the benchmark only counts pairs. We therefore compute the size of a
+maximum bipartite matching on the same candidate pairs, exactly; which
+pixels end up paired (BSDS prefers short pairs among maximum matchings) does
+not change any count.
+
+The benchmark matches one ground truth against the prediction at 101
+thresholds, and neighbouring thresholds differ by few pixels, so
+:class:`IncrementalMatching` keeps the matching from one threshold to the
+next, extends it greedily and completes it with augmenting paths found by
+breadth-first search (scipy, compiled); the search that finds no augmenting
+path certifies the matching maximum (Berge's theorem).
+(``scipy.sparse.csgraph.maximum_bipartite_matching`` is not used: its
+Hopcroft-Karp search takes exponential time on chain-like graphs such as
+boundaries, scipy issue #26147.)
+"""
+from typing import Tuple
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+
+def seg2bmap(seg: np.ndarray) -> np.ndarray:
+    """Boundary map of a segmentation: a pixel differs from E, S or SE.
+
+    As BSDS's ``seg2bmap``: the last row compares only with its east
+    neighbour, the last column only with its south neighbour, and the
+    bottom-right pixel is never a boundary.
+
+    Args:
+        seg (np.ndarray): ``(H, W)`` label map.
+
+    Returns:
+        np.ndarray: ``(H, W)`` bool boundary map.
+    """
+    seg = np.asarray(seg)
+    if seg.ndim != 2:
+        raise ValueError(f'seg2bmap expects an (H, W) map, got shape {seg.shape}')
+    bmap = np.zeros(seg.shape, dtype=bool)
+    bmap[:, :-1] |= seg[:, :-1] != seg[:, 1:]
+    bmap[:-1, :] |= seg[:-1, :] != seg[1:, :]
+    bmap[:-1, :-1] |= seg[:-1, :-1] != seg[1:, 1:]
+    bmap[-1, -1] = False
+    return bmap
+
+
+def match_radius(shape: Tuple[int, int], max_dist: float) -> float:
+    """Correspondence radius in pixels: ``max_dist`` times the image diagonal."""
+    height, width = shape
+    return max_dist * float(np.sqrt(height * height + width * width))
+
+
+def candidate_pairs(pred: np.ndarray, gt: np.ndarray, shape: Tuple[int, int],
+                    radius: float) -> csr_matrix:
+    """Which predicted pixels may be paired with which ground-truth pixels.
+
+    Args:
+        pred (np.ndarray): Flat indices of predicted boundary pixels.
+        gt (np.ndarray): Flat indices of ground-truth boundary pixels.
+        shape (tuple[int, int]): ``(H, W)`` of the map.
+        radius (float): Largest pairing distance in pixels (inclusive).
+
+    Returns:
+        csr_matrix: ``(len(pred), len(gt))`` bool matrix, True where the two
+        pixels are within ``radius``; each row lists its candidates nearest
+        first (indices not sorted by column).
+    """
+    height, width = shape
+    lookup = np.full(height * width, -1, dtype=np.int64)
+    lookup[gt] = np.arange(len(gt))
+    pred_rows, pred_cols = np.divmod(np.asarray(pred, dtype=np.int64), width)
+    reach = int(np.floor(radius))
+    offsets = [(dr, dc) for dr in range(-reach, reach + 1) for dc in range(-reach, reach + 1)
+               if dr * dr + dc * dc <= radius * radius]
+    offsets.sort(key=lambda o: o[0] * o[0] + o[1] * o[1])
+    pair_pred, pair_gt = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for dr, dc in offsets:
+        rows = pred_rows + dr
+        cols = pred_cols + dc
+        inside = np.flatnonzero((rows >= 0) & (rows < height) & (cols >= 0) & (cols < width))
+        hit = lookup[rows[inside] * width + cols[inside]]
+        found = hit >= 0
+        pair_pred.append(inside[found])
+        pair_gt.append(hit[found])
+    pair_pred = np.concatenate(pair_pred)
+    pair_gt = np.concatenate(pair_gt)
+    # A stable sort by row keeps each row's candidates nearest first.
+    order = np.argsort(pair_pred, kind='stable')
+    indptr = np.zeros(len(pred) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_pred, minlength=len(pred)), out=indptr[1:])
+    return csr_matrix((np.ones(len(order), dtype=bool), pair_gt[order], indptr),
+                      shape=(len(pred), len(gt)))
+
+
+def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Positions in a CSR index array of the entries of ``rows``, and their row."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return shift + np.arange(total), np.repeat(rows, lengths)
+
+
+class IncrementalMatching:
+    """Maximum matching between a changing set of predicted pixels and the GT.
+
+    Args:
+        pairs (csr_matrix): Candidate pairs from :func:`candidate_pairs`
+            between every predicted pixel that may ever be present (rows) and
+            the ground-truth pixels (columns).
+    """
+
+    def __init__(self, pairs: csr_matrix) -> None:
+        self._num_pred, self._num_gt = pairs.shape
+        self._indptr = pairs.indptr.astype(np.int64)
+        self._nearest_first = pairs.indices.astype(np.int64)
+        self._has_candidate = np.diff(self._indptr) > 0
+        # The alternating graph searched for augmenting paths has the
+        # predicted pixels, then the GT pixels, then a source as nodes; its
+        # predicted -> GT edges are all candidate pairs (sorted per row, so
+        # that scipy takes the matrix as canonical and does not copy it).
+        order = np.lexsort((self._nearest_first, np.repeat(
+            np.arange(self._num_pred), np.diff(self._indptr))))
+        self._pred_to_gt = self._nearest_first[order] + self._num_pred
+        self.mate_pred = np.full(self._num_pred, -1, dtype=np.int64)
+        self.mate_gt = np.full(self._num_gt, -1, dtype=np.int64)
+
+    def update(self, present: np.ndarray) -> int:
+        """Make the matching maximum for the predicted pixels ``present``.
+
+        Args:
+            present (np.ndarray): Sorted row indices of the predicted pixels
+                present.
+
+        Returns:
+            int: Size of a maximum matching.
+        """
+        is_present = np.zeros(self._num_pred, dtype=bool)
+        is_present[present] = True
+        gone = np.flatnonzero((self.mate_pred >= 0) & ~is_present)
+        self.mate_gt[self.mate_pred[gone]] = -1
+        self.mate_pred[gone] = -1
+        present = present[self._has_candidate[present]]
+        self._extend_greedily(present[self.mate_pred[present] < 0])
+        while self._augment(present[self.mate_pred[present] < 0]):
+            pass
+        return int(np.count_nonzero(self.mate_pred[present] >= 0))
+
+    def _extend_greedily(self, free: np.ndarray) -> None:
+        """Pair free predicted pixels with their nearest free GT candidate."""
+        claim = np.zeros(self._num_gt, dtype=np.int64)
+        while len(free):
+            entries, rows = _row_entries(self._indptr, free)
+            gts = self._nearest_first[entries]
+            open_ = self.mate_gt[gts] < 0
+            if not open_.any():
+                return
+            rows, gts = rows[open_], gts[open_]
+            # Entries are grouped by row, nearest first: take each row's first.
+            first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            rows, gts = rows[first], gts[first]
+            # One claimant per GT pixel wins (the last one written).
+            claim[gts] = np.arange(len(gts))
+            won = claim[gts] == np.arange(len(gts))
+            self.mate_pred[rows[won]] = gts[won]
+            self.mate_gt[gts[won]] = rows[won]
+            free = free[self.mate_pred[free] < 0]
+
+    def _augment(self, free: np.ndarray) -> bool:
+        """Augment along vertex-disjoint augmenting paths found by one BFS.
+
+        Returns:
+            bool: Whether any path was found (False certifies maximality).
+        """
+        if len(free) == 0 or not (self.mate_gt < 0).any():
+            return False
+        num_pred, num_gt = self._num_pred, self._num_gt
+        source = num_pred + num_gt
+        # Alternating graph: predicted -> GT along every candidate pair,
+        # GT -> predicted along the matching, source -> free predicted pixels.
+        matched_gt = self.mate_gt >= 0
+        indices = np.concatenate([self._pred_to_gt, self.mate_gt[matched_gt], free])
+        indptr = np.concatenate([
+            self._indptr,
+            self._indptr[-1] + np.cumsum(matched_gt),
+            [len(indices)],
+        ])
+        graph = csr_matrix((np.ones(len(indices)), indices, indptr),
+                           shape=(source + 1, source + 1))
+        order, parent = breadth_first_order(graph, source, directed=True,
+                                            return_predecessors=True)
+        reached = order[(order >= num_pred) & (order < source)]
+        ends = reached[self.mate_gt[reached - num_pred] < 0]
+        if len(ends) == 0:
+            return False
+        # Two tree paths to the source share a node only if they share the
+        # source's child (the free predicted pixel they start from): keep one
+        # path per start.
+        start = np.where(parent >= 0, parent, np.arange(len(parent)))
+        start[free] = free
+        while True:  # pointer jumping: log2(path length) rounds
+            jumped = start[start]
+            if np.array_equal(jumped, start):
+                break
+            start = jumped
+        _, keep = np.unique(start[ends], return_index=True)
+        gt_nodes = ends[keep]
+        # Flip each path: every GT node takes the predicted node before it.
+        while len(gt_nodes):
+            preds = parent[gt_nodes]
+            self.mate_gt[gt_nodes - num_pred] = preds
+            self.mate_pred[preds] = gt_nodes - num_pred
+            gt_nodes = parent[preds]
+            gt_nodes = gt_nodes[gt_nodes != source]
+        return True
