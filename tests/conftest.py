@@ -10,3 +10,47 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if 'cuda' in item.keywords:
             item.add_marker(skip)
+
+
+class SyntheticDataset:
+    """A generated dataset: its folder and the labels the loaders must decode.
+
+    Args:
+        root (str): The dataset folder.
+        labels (dict): sample id -> task -> decoded label (and ``split``), as
+            returned by :mod:`msm_mm.datasets.synthetic`.
+    """
+
+    def __init__(self, root: str, labels: dict) -> None:
+        self.root = root
+        self.labels = labels
+
+
+@pytest.fixture(scope='session')
+def nyud_synthetic(tmp_path_factory) -> SyntheticDataset:
+    """A tiny NYUD-v2 dataset in the real format: 3 train / 2 val, 48x64."""
+    from msm_mm.datasets.synthetic import generate_nyud
+    root = str(tmp_path_factory.mktemp('data') / 'NYUDv2')
+    return SyntheticDataset(root, generate_nyud(root, 3, 2, size=(48, 64), return_labels=True))
+
+
+@pytest.fixture(scope='session')
+def nyud_root(nyud_synthetic) -> str:
+    """Folder of the tiny NYUD-v2 dataset of :func:`nyud_synthetic`."""
+    return nyud_synthetic.root
+
+
+@pytest.fixture(scope='session')
+def pascal_synthetic(tmp_path_factory) -> SyntheticDataset:
+    """A tiny PASCAL-Context dataset in the real format: 3 train / 3 val,
+    long side 64."""
+    from msm_mm.datasets.synthetic import generate_pascal_context
+    root = str(tmp_path_factory.mktemp('data') / 'PASCALContext')
+    return SyntheticDataset(
+        root, generate_pascal_context(root, 3, 3, max_side=64, return_labels=True))
+
+
+@pytest.fixture(scope='session')
+def pascal_root(pascal_synthetic) -> str:
+    """Folder of the tiny PASCAL-Context dataset of :func:`pascal_synthetic`."""
+    return pascal_synthetic.root

@@ -292,7 +292,7 @@ def _shade(scene: Scene, camera: dict, rng: np.random.Generator) -> None:
 
 
 def render_scene(h: int, w: int, rng: np.random.Generator, furniture: Tuple[str, ...],
-                 num_people: int = 0, parts_prob: float = 1.0) -> Scene:
+                 num_people: int = 0, with_parts: bool = True) -> Scene:
     """Render one view of a random room.
 
     Args:
@@ -301,15 +301,15 @@ def render_scene(h: int, w: int, rng: np.random.Generator, furniture: Tuple[str,
         rng (np.random.Generator): Random source.
         furniture (tuple[str]): Kinds of the boxes.
         num_people (int): People to place. Defaults to 0.
-        parts_prob (float): Probability that a person has part masks.
-            Defaults to 1.0.
+        with_parts (bool): Whether the people have part masks. Defaults to
+            True.
 
     Returns:
         Scene: The rendered view.
     """
     scene, camera = _render_room(h, w, rng, furniture, int(rng.integers(2, 6)))
     for _ in range(num_people):
-        _add_person(scene, camera, rng, with_parts=bool(rng.random() < parts_prob))
+        _add_person(scene, camera, rng, with_parts)
     for index, obj in enumerate(scene.objects, 1):
         if obj['kind'] == 'person':  # keep the visible part of each part
             visible = scene.instance == index
@@ -461,9 +461,10 @@ def generate_pascal_context(root: str,
     """Write a small PASCAL-Context dataset in the ASTMT / InvPT format.
 
     Images have ``max_side`` pixels on their long side (the real ones have
-    up to 500) and a random aspect; most show one or two people. Every
-    third image has its semseg under ``semseg/pascal-context`` instead of
-    ``semseg/VOC12``, some people have no part masks and some images none.
+    up to 500) and a random aspect. Images show, in turn, one person, two,
+    none, and one person without part masks (so no human-parts label);
+    every third image has its semseg under ``semseg/pascal-context`` instead
+    of ``semseg/VOC12``.
 
     Args:
         root (str): New (or empty) folder to write to.
@@ -494,8 +495,9 @@ def generate_pascal_context(root: str,
         srng = np.random.default_rng([seed, index])
         short = int(srng.integers(int(0.65 * max_side), max_side + 1))
         h, w = (short, max_side) if srng.random() < 0.75 else (max_side, short)
-        scene = render_scene(h, w, srng, PASCAL_FURNITURE, num_people=int(srng.choice(
-            [0, 1, 1, 2])), parts_prob=0.8)
+        # Cycle through one person, two, none, and one without part masks.
+        scene = render_scene(h, w, srng, PASCAL_FURNITURE, num_people=(1, 2, 0, 1)[index % 4],
+                             with_parts=index % 4 != 3)
         semseg = voc[scene.kind]
         # VOC marks object outlines (about 2 px) as ignore.
         objects = np.where(semseg > 0, scene.instance, 0)

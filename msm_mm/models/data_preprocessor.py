@@ -1,7 +1,6 @@
 import math
 from typing import Optional, Tuple
 
-import torch
 import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor
 from mmseg.registry import MODELS
