@@ -110,9 +110,11 @@ class CrossScanCore(BaseModule):
         dts, Bs, Cs = torch.split(x_dbl, [rank, n, n], dim=2)
         dts = torch.einsum('bkrl,kdr->bkdl', dts, self.dt_proj_weight)  # (B, K, D, L)
         length = height * width
+        # The scan runs in float32 (also under autocast): the kernel needs u, delta,
+        # B and C in one dtype, and the recurrence loses precision in bf16.
         y = selective_scan(
-            xs.reshape(batch, k * dims, length),
-            dts.reshape(batch, k * dims, length),
+            xs.reshape(batch, k * dims, length).float(),
+            dts.reshape(batch, k * dims, length).float(),
             -torch.exp(self.A_log.float()),
             Bs.float(),
             Cs.float(),
