@@ -22,7 +22,7 @@ path certifies the matching maximum (Berge's theorem).
 Hopcroft-Karp search takes exponential time on chain-like graphs such as
 boundaries, scipy issue #26147.)
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -122,19 +122,40 @@ class IncrementalMatching:
     """
 
     def __init__(self, pairs: csr_matrix) -> None:
-        self._num_pred, self._num_gt = pairs.shape
+        num_pred, num_gt = pairs.shape
+        self._num_pred, self._num_gt = num_pred, num_gt
         self._indptr = pairs.indptr.astype(np.int64)
         self._nearest_first = pairs.indices.astype(np.int64)
         self._has_candidate = np.diff(self._indptr) > 0
-        # The alternating graph searched for augmenting paths has the
-        # predicted pixels, then the GT pixels, then a source as nodes; its
-        # predicted -> GT edges are all candidate pairs (sorted per row, so
-        # that scipy takes the matrix as canonical and does not copy it).
-        order = np.lexsort((self._nearest_first, np.repeat(
-            np.arange(self._num_pred), np.diff(self._indptr))))
-        self._pred_to_gt = self._nearest_first[order] + self._num_pred
-        self.mate_pred = np.full(self._num_pred, -1, dtype=np.int64)
-        self.mate_gt = np.full(self._num_gt, -1, dtype=np.int64)
+        self.mate_pred = np.full(num_pred, -1, dtype=np.int64)
+        self.mate_gt = np.full(num_gt, -1, dtype=np.int64)
+        # GT pixels from which no augmenting path continues (None: unknown).
+        self._dead_gt: Optional[np.ndarray] = None
+        # The alternating graph searched for augmenting paths. Nodes: the
+        # predicted pixels, the GT pixels, a source and a dead end. Edges:
+        # predicted -> GT along every candidate pair (fixed), GT -> its
+        # matched predicted pixel (else the dead end), source -> the free
+        # predicted pixels (padded with the dead end). Every row has a fixed
+        # length, so the graph is built once and only the GT and source rows
+        # are rewritten before each search.
+        self._source = num_pred + num_gt
+        self._dead_end = self._source + 1
+        nnz = len(self._nearest_first)
+        rows = np.repeat(np.arange(num_pred), np.diff(self._indptr))
+        by_column = np.lexsort((self._nearest_first, rows))  # canonical CSR rows
+        indices = np.concatenate([
+            self._nearest_first[by_column] + num_pred,
+            np.full(num_gt + num_pred, self._dead_end),
+        ])
+        indptr = np.concatenate([
+            self._indptr,
+            nnz + np.arange(1, num_gt + 1),
+            [nnz + num_gt + num_pred] * 2,
+        ])
+        self._graph = csr_matrix((np.ones(len(indices)), indices, indptr),
+                                 shape=(self._dead_end + 1, self._dead_end + 1))
+        self._gt_rows = slice(nnz, nnz + num_gt)
+        self._source_row = slice(nnz + num_gt, nnz + num_gt + num_pred)
 
     def update(self, present: np.ndarray) -> int:
         """Make the matching maximum for the predicted pixels ``present``.
@@ -149,13 +170,37 @@ class IncrementalMatching:
         is_present = np.zeros(self._num_pred, dtype=bool)
         is_present[present] = True
         gone = np.flatnonzero((self.mate_pred >= 0) & ~is_present)
-        self.mate_gt[self.mate_pred[gone]] = -1
-        self.mate_pred[gone] = -1
+        if len(gone):
+            self.mate_gt[self.mate_pred[gone]] = -1
+            self.mate_pred[gone] = -1
+            self._dead_gt = None  # freed GT pixels may end new augmenting paths
         present = present[self._has_candidate[present]]
         self._extend_greedily(present[self.mate_pred[present] < 0])
-        while self._augment(present[self.mate_pred[present] < 0]):
-            pass
-        return int(np.count_nonzero(self.mate_pred[present] >= 0))
+        free = present[self.mate_pred[present] < 0]
+        while not self._is_maximum(free) and self._augment(free):
+            free = present[self.mate_pred[present] < 0]
+        return len(present) - len(free)
+
+    def _is_maximum(self, free: np.ndarray) -> bool:
+        """Whether the matching is maximum without searching the graph.
+
+        True when no predicted or no GT pixel is free, or when every
+        candidate of every free predicted pixel is a GT pixel that the last
+        search showed to lead to no free GT pixel. The last holds across
+        updates that add predicted pixels, drop unmatched ones and pair new
+        pixels with GT pixels the search did not reach; dropping a matched
+        pixel invalidates it.
+        """
+        if len(free) == 0:
+            self._dead_gt = np.zeros(self._num_gt, dtype=bool)
+            return True
+        if not (self.mate_gt < 0).any():
+            self._dead_gt = np.ones(self._num_gt, dtype=bool)
+            return True
+        if self._dead_gt is None:
+            return False
+        entries, _ = _row_entries(self._indptr, free)
+        return bool(self._dead_gt[self._nearest_first[entries]].all())
 
     def _extend_greedily(self, free: np.ndarray) -> None:
         """Pair free predicted pixels with their nearest free GT candidate."""
@@ -180,35 +225,33 @@ class IncrementalMatching:
     def _augment(self, free: np.ndarray) -> bool:
         """Augment along vertex-disjoint augmenting paths found by one BFS.
 
+        Args:
+            free (np.ndarray): The free predicted pixels (not empty), while
+                some GT pixel is free.
+
         Returns:
             bool: Whether any path was found (False certifies maximality).
         """
-        if len(free) == 0 or not (self.mate_gt < 0).any():
-            return False
-        num_pred, num_gt = self._num_pred, self._num_gt
-        source = num_pred + num_gt
-        # Alternating graph: predicted -> GT along every candidate pair,
-        # GT -> predicted along the matching, source -> free predicted pixels.
-        matched_gt = self.mate_gt >= 0
-        indices = np.concatenate([self._pred_to_gt, self.mate_gt[matched_gt], free])
-        indptr = np.concatenate([
-            self._indptr,
-            self._indptr[-1] + np.cumsum(matched_gt),
-            [len(indices)],
-        ])
-        graph = csr_matrix((np.ones(len(indices)), indices, indptr),
-                           shape=(source + 1, source + 1))
-        order, parent = breadth_first_order(graph, source, directed=True,
+        num_pred, source = self._num_pred, self._source
+        indices = self._graph.indices
+        indices[self._gt_rows] = np.where(self.mate_gt >= 0, self.mate_gt, self._dead_end)
+        source_row = indices[self._source_row]
+        source_row[:len(free)] = free
+        source_row[len(free):] = self._dead_end
+        order, parent = breadth_first_order(self._graph, source, directed=True,
                                             return_predecessors=True)
         reached = order[(order >= num_pred) & (order < source)]
         ends = reached[self.mate_gt[reached - num_pred] < 0]
-        if len(ends) == 0:
+        if len(ends) == 0:  # maximum (Berge); remember where paths die
+            self._dead_gt = np.zeros(self._num_gt, dtype=bool)
+            self._dead_gt[reached - num_pred] = True
             return False
+        self._dead_gt = None
         # Two tree paths to the source share a node only if they share the
         # source's child (the free predicted pixel they start from): keep one
         # path per start.
         start = np.where(parent >= 0, parent, np.arange(len(parent)))
-        start[free] = free
+        start[free] = free  # the source's children are their own start
         while True:  # pointer jumping: log2(path length) rounds
             jumped = start[start]
             if np.array_equal(jumped, start):

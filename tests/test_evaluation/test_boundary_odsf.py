@@ -1,0 +1,187 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import ndimage
+from scipy.sparse.csgraph import maximum_flow
+from skimage.morphology import thin as skimage_thin
+
+from msm_mm.evaluation.metrics.binary_thinning import thin
+from msm_mm.evaluation.metrics.boundary_matching import (IncrementalMatching, candidate_pairs,
+                                                         match_radius, seg2bmap)
+from msm_mm.evaluation.metrics.boundary_odsf import (SEISM_THRESHOLDS, BoundaryODSF,
+                                                     boundary_counts)
+from msm_mm.evaluation.metrics.edge_nms import edge_nms
+
+
+def odsf(counts_list):
+    metric = BoundaryODSF(max_dist=0.011)
+    return metric.compute(counts_list)['odsF']
+
+
+def stripes(shape=(200, 240), columns=(40, 80, 120, 160, 200)):
+    """Vertical 1-px boundaries spanning the image, 40 px apart."""
+    edge = np.zeros(shape, np.uint8)
+    edge[:, list(columns)] = 1
+    return edge
+
+
+def test_thresholds_are_seism_s():
+    assert len(SEISM_THRESHOLDS) == 101
+    assert SEISM_THRESHOLDS[0] == 0.001 and SEISM_THRESHOLDS[-1] == 0.999
+    np.testing.assert_allclose(SEISM_THRESHOLDS[1:100], np.arange(1, 100) / 100)
+
+
+def test_seg2bmap_hand_case():
+    seg = np.array([[1, 1, 2], [1, 1, 2], [3, 3, 3]])
+    expected = np.array([[0, 1, 0], [1, 1, 1], [0, 0, 0]], bool)
+    np.testing.assert_array_equal(seg2bmap(seg), expected)
+
+
+def test_thinning_matches_skimage():
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        h, w = rng.integers(5, 40, 2)
+        if i % 3 == 0:
+            mask = rng.random((h, w)) < rng.uniform(0.2, 0.8)
+        elif i % 3 == 1:
+            mask = ndimage.gaussian_filter(rng.random((h, w)), 1.5) > 0.5
+        else:
+            mask = ndimage.binary_dilation(rng.random((h, w)) < 0.05, iterations=2)
+        np.testing.assert_array_equal(thin(mask), skimage_thin(mask))
+
+
+def test_nms_keeps_the_ridge_and_ramps_the_border():
+    prob = np.zeros((30, 40), np.float32)
+    prob[:, 20] = 1.0
+    prob = ndimage.gaussian_filter1d(prob, 1.5, axis=1)
+    out = edge_nms(prob)
+    # Away from the border only the ridge survives.
+    assert set(np.flatnonzero(out[15])) == {20}
+    # Rows 0..4 are scaled by 0, 0.2, ..., 0.8.
+    np.testing.assert_allclose(out[:6, 20] / prob[:6, 20], [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                               rtol=1e-6)
+
+
+def flow_reference(pairs):
+    """Maximum matching size by max flow (independent of the tested code)."""
+    a = pairs.tocoo()
+    n1, n2 = a.shape
+    s, t = n1 + n2, n1 + n2 + 1
+    rows = np.concatenate([np.full(n1, s), a.row, n1 + np.arange(n2)])
+    cols = np.concatenate([np.arange(n1), n1 + a.col, np.full(n2, t)])
+    graph = sp.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(t + 1, t + 1))
+    return maximum_flow(graph, s, t).flow_value
+
+
+def test_incremental_matching_is_maximum():
+    rng = np.random.default_rng(1)
+    shape = (40, 50)
+    for trial in range(5):
+        gt = np.flatnonzero(rng.random(shape).ravel() < 0.08)
+        pred = np.flatnonzero(rng.random(shape).ravel() < 0.2)
+        pairs = candidate_pairs(pred, gt, shape, 2.5)
+        matching = IncrementalMatching(pairs)
+        for _ in range(8):  # arbitrary changes of the predicted set
+            present = np.flatnonzero(rng.random(len(pred)) < rng.uniform(0.1, 1.0))
+            size = matching.update(present)
+            assert size == flow_reference(pairs[present])
+            assert len(np.unique(matching.mate_pred[matching.mate_pred >= 0])) == size
+
+
+def test_candidate_pairs_radius_is_inclusive():
+    shape = (10, 10)
+    gt = np.array([0])
+    pred = np.array([3, 4, 30, 40])  # distances 3, 4, 3, 4
+    pairs = candidate_pairs(pred, gt, shape, 3.0)
+    np.testing.assert_array_equal(pairs.toarray()[:, 0], [True, False, True, False])
+    assert match_radius((300, 400), 0.01) == pytest.approx(5.0)
+
+
+def test_ties_are_matched_one_to_one():
+    shape = (11, 11)
+    gt = np.array([5 * 11 + 5])
+    pred = np.array([5 * 11 + 4, 5 * 11 + 6])  # both at distance 1
+    assert IncrementalMatching(candidate_pairs(pred, gt, shape, 2.0)).update(np.arange(2)) == 1
+    # Two predicted lines on either side of one ground-truth line: every GT
+    # pixel is matched once, half of the predicted pixels stay unmatched.
+    gt_map = stripes(columns=(120, ))
+    prob = np.zeros(gt_map.shape, np.float32)
+    prob[:, [118, 122]] = 1.0
+    counts = boundary_counts(prob, gt_map, 0.011)
+    best = counts['matched'][0]
+    assert best == pytest.approx(counts['gt'], rel=0.05)
+    assert counts['pred'][0] == pytest.approx(2 * counts['gt'], rel=0.1)
+
+
+def test_perfect_prediction_scores_near_100():
+    rng = np.random.default_rng(2)
+    seeds = np.zeros((120, 160), np.int32)
+    seeds[rng.integers(0, 120, 25), rng.integers(0, 160, 25)] = np.arange(1, 26)
+    _, (r, c) = ndimage.distance_transform_edt(seeds == 0, return_indices=True)
+    gt = thin(seg2bmap(seeds[r, c])).astype(np.uint8)
+    counts = boundary_counts(gt.astype(np.float32), gt, 0.011)
+    # Only the border ramp (5 px) removes predicted pixels.
+    assert odsf([counts]) > 95
+
+
+def test_shifts_within_tolerance_keep_the_score_beyond_collapse_it():
+    gt = stripes()  # 200x240: tolerance 0.011 * 312 = 3.4 px
+    scores = {}
+    for shift in (0, 2, 6):
+        prob = np.roll(gt, shift, axis=1).astype(np.float32)
+        scores[shift] = odsf([boundary_counts(prob, gt, 0.011)])
+    assert scores[0] > 95 and scores[2] > 95
+    assert scores[6] < 5
+
+
+def test_thick_predictions_are_thinned():
+    gt = stripes()
+    prob = ndimage.maximum_filter1d(gt, 3, axis=1).astype(np.float32)  # 3-px wide lines
+    counts = boundary_counts(prob, gt, 0.011)
+    assert counts['pred'][0] == pytest.approx(counts['gt'], rel=0.1)
+    assert odsf([counts]) > 90
+
+
+def test_empty_maps():
+    empty = np.zeros((50, 60), np.uint8)
+    counts = boundary_counts(np.zeros((50, 60), np.float32), empty, 0.011)
+    assert counts['gt'] == 0 and not counts['pred'].any() and not counts['matched'].any()
+    assert odsf([counts]) == 0
+    # An image without ground-truth boundaries only adds false positives.
+    gt = stripes()
+    perfect = boundary_counts(gt.astype(np.float32), gt, 0.011)
+    spurious = boundary_counts(gt.astype(np.float32), np.zeros_like(gt), 0.011)
+    assert spurious['gt'] == 0 and spurious['pred'][0] > 0
+    assert odsf([perfect, spurious]) < odsf([perfect]) - 10
+
+
+def test_ignored_pixels_neither_create_nor_hide_boundaries():
+    gt = stripes()
+    prob = gt.astype(np.float32)
+    reference = boundary_counts(prob, gt, 0.011)
+    ignored = gt.copy()
+    ignored[:, 100:] = 255  # no ground truth on the right part
+    extra = prob.copy()
+    extra[50, 100:] = 1.0  # predictions there do not count
+    counts = boundary_counts(extra, ignored, 0.011)
+    assert counts['gt'] == pytest.approx(reference['gt'] * 2 / 5, rel=0.05)
+    assert counts['pred'][0] == pytest.approx(reference['pred'][0] * 2 / 5, rel=0.05)
+
+
+def test_metric_checks_inputs_and_parallel_equals_serial():
+    with pytest.raises(ValueError, match='0.011 for NYUD'):
+        BoundaryODSF()
+    metric = BoundaryODSF(max_dist=0.011)
+    gt = stripes()[None]
+    with pytest.raises(ValueError, match="sample 'a', task 'edge'"):
+        metric.process(np.zeros((1, 10, 10), np.float32), gt, 'a')
+    with pytest.raises(ValueError, match='ground truth must be 0, 1 or 255'):
+        metric.process(gt.astype(np.float32), gt * 2, 'b')
+    serial = metric.process(np.roll(gt, 1, axis=2).astype(np.float32), gt, 'c')
+    parallel = BoundaryODSF(max_dist=0.011, nproc=2)
+    future = parallel.process(np.roll(gt, 1, axis=2).astype(np.float32), gt, 'c')
+    result = future.result()
+    parallel.close()
+    for key in ('matched', 'pred'):
+        np.testing.assert_array_equal(result[key], serial[key])
+    assert result['gt'] == serial['gt']
