@@ -60,6 +60,11 @@ def test_nms_keeps_the_ridge_and_ramps_the_border():
     # Rows 0..4 are scaled by 0, 0.2, ..., 0.8.
     np.testing.assert_allclose(out[:6, 20] / prob[:6, 20], [0, 0.2, 0.4, 0.6, 0.8, 1.0],
                                rtol=1e-6)
+    # Orientation: a blurred diagonal ridge also keeps only its centre.
+    rows, cols = np.mgrid[0:40, 0:40]
+    diagonal = np.exp(-((rows - cols) / 1.5)**2 / 2).astype(np.float32)
+    kept = edge_nms(diagonal)[5:35, 5:35]
+    np.testing.assert_array_equal(np.flatnonzero(kept), np.flatnonzero(np.eye(30)))
 
 
 def flow_reference(pairs):

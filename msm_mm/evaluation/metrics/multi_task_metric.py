@@ -124,6 +124,17 @@ class MultiTaskMetric(BaseMetric):
         self._task_metrics: Optional[Dict[str, TaskMetric]] = None
 
     @property
+    def dataset_meta(self) -> Optional[dict]:
+        """Meta information of the dataset (tasks, class names)."""
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: dict) -> None:
+        """Set the dataset meta; the task metrics are rebuilt from it."""
+        self._dataset_meta = dataset_meta
+        self._task_metrics = None
+
+    @property
     def tasks(self) -> tuple:
         """The tasks evaluated: configured, else the dataset's."""
         if self.configured_tasks is not None:
