@@ -58,7 +58,7 @@ else
       exit 1
     fi
     # Debug symbols make the wheel 32 MB; stripped it is ~1.4 MB.
-    (cd "$src"/dist && mkdir x && cd x && "$PY" -m wheel unpack -q ../mmcv-2.1.0-*.whl \
+    (cd "$src"/dist && mkdir x && cd x && "$PY" -m wheel unpack ../mmcv-2.1.0-*.whl >/dev/null \
       && find . -name '*.so' -exec strip --strip-debug {} + && "$PY" -m wheel pack -d "$WHEELS" mmcv-2.1.0 >/dev/null)
     rm -rf "$src"
     wheel=$(ls "$WHEELS"/mmcv-2.1.0-*.whl | head -n 1)
