@@ -141,10 +141,8 @@ class IncrementalMatching:
         self._source = num_pred + num_gt
         self._dead_end = self._source + 1
         nnz = len(self._nearest_first)
-        rows = np.repeat(np.arange(num_pred), np.diff(self._indptr))
-        by_column = np.lexsort((self._nearest_first, rows))  # canonical CSR rows
         indices = np.concatenate([
-            self._nearest_first[by_column] + num_pred,
+            self._nearest_first + num_pred,
             np.full(num_gt + num_pred, self._dead_end),
         ])
         indptr = np.concatenate([
