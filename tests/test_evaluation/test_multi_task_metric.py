@@ -7,10 +7,10 @@ import scipy.io
 import torch
 from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
+from mmseg.registry import METRICS
 
 from msm_mm.evaluation import MultiTaskMetric
 from msm_mm.structures import MultiTaskDataSample
-from mmseg.registry import METRICS
 
 NYUD_TASKS = ('semseg', 'depth', 'normals', 'edge')
 META = dict(tasks=NYUD_TASKS, classes=('wall', 'floor', 'chair'))

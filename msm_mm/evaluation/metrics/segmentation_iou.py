@@ -72,9 +72,9 @@ class SegmentationIoU(TaskMetric):
         absent = union == 0
         iou = np.where(absent, 0.0, intersect / np.maximum(union, 1))
         if absent.any():
+            names = [self.class_names[i] for i in np.flatnonzero(absent)]
             print_log(f'{self.task}: classes absent from both ground truth and predictions '
-                      f'(IoU counted as 0): {[self.class_names[i] for i in np.flatnonzero(absent)]}',
-                      logger='current')
+                      f'(IoU counted as 0): {names}', logger='current')
         rows = '\n'.join(f'  {name:<24} {100 * value:6.2f}'
                          for name, value in zip(self.class_names, iou))
         print_log(f'{self.task} per-class IoU (%):\n{rows}', logger='current')
