@@ -1,5 +1,5 @@
 default_scope = 'mmseg'
-custom_imports = dict(imports=['msm_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['msm_mm', 'msm_mm.engine'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
@@ -7,6 +7,9 @@ env_cfg = dict(
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
+# Stop at the first NaN/inf loss (naming the iteration and task); fail when a checkpoint given by
+# load_from / --resume / tools/test.py does not match the model (mmengine only warns).
+custom_hooks = [dict(type='NonFiniteLossHook'), dict(type='StrictCheckpointLoadHook')]
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None

@@ -9,3 +9,5 @@ model = dict(
     decode_head=dict(
         tasks=dict(semseg=40, depth=1, normals=3, edge=1),
         loss_weights=dict(semseg=1., depth=1., normals=10., edge=50.)))
+# delta_m against the paper's single-task Swin-L results (Table 3, "STL Model").
+test_evaluator = dict(single_task_results='nyud_swin_l')

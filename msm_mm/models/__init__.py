@@ -1,10 +1,11 @@
+from .backbones import CheckedSwinTransformer
 from .data_preprocessor import MultiTaskDataPreProcessor
 from .decode_heads import MSMDecodeHead
 from .losses import BalancedBCELoss, MaskedL1Loss, NormalL1Loss, PixelCrossEntropyLoss
 from .segmentors import MultiTaskSegmentor
 
 __all__ = [
-    'MultiTaskDataPreProcessor',
+    'CheckedSwinTransformer', 'MultiTaskDataPreProcessor',
     'MSMDecodeHead', 'BalancedBCELoss', 'MaskedL1Loss', 'NormalL1Loss', 'PixelCrossEntropyLoss',
     'MultiTaskSegmentor'
 ]

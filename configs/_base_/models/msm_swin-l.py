@@ -1,9 +1,13 @@
 # MSM (scales {1,4} in TS-MSM and CT-MSM of all three MFR stages) on a Swin-L encoder.
 # The dataset's config sets decode_head.tasks (and loss weights).
+# The encoder starts from the official ImageNet-22k -> 1k Swin-L (384, window 12), converted to
+# mmseg names by tools/model_converters/swin2mmseg.py (docs/configs.md, "Pretrained weights");
+# CheckedSwinTransformer fails when the file or its weights are missing and lists the keys.
 model = dict(
     type='MultiTaskSegmentor',
+    data_preprocessor=dict(type='MultiTaskDataPreProcessor'),
     backbone=dict(
-        type='SwinTransformer',
+        type='CheckedSwinTransformer',
         pretrain_img_size=384,
         embed_dims=192,
         patch_size=4,
@@ -17,7 +21,9 @@ model = dict(
         drop_path_rate=0.1,
         patch_norm=True,
         out_indices=(0, 1, 2, 3),
-        with_cp=False),
+        with_cp=False,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='pretrain/swin_large_patch4_window12_384_22kto1k.pth')),
     decode_head=dict(
         type='MSMDecodeHead',
         in_channels=[192, 384, 768, 1536],

@@ -1,0 +1,3 @@
+from .checked_swin import CheckedSwinTransformer
+
+__all__ = ['CheckedSwinTransformer']
