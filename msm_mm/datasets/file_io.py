@@ -100,7 +100,7 @@ def check_label(label: np.ndarray,
                          f'its image is {shape[0]}x{shape[1]}')
     if isinstance(dtype, str):
         ok = np.issubdtype(label.dtype, {'float': np.floating, 'integer': np.integer}[dtype])
-        want = f'a {dtype} type'
+        want = {'float': 'a floating-point type', 'integer': 'an integer type'}[dtype]
     else:
         ok = label.dtype == dtype
         want = str(np.dtype(dtype))

@@ -19,8 +19,11 @@ _FILES = dict(semseg_voc='semseg/VOC12/{}.png', semseg_context='semseg/pascal-co
 
 
 @DATASETS.register_module()
-class PascalContextDataset(MultiTaskDataset):
+class PascalContextMultiTaskDataset(MultiTaskDataset):
     """PASCAL-Context multi-task dataset (4,998 train / 5,105 val images).
+
+    (mmseg's ``PascalContextDataset`` is the 59/60-class segmentation
+    benchmark, hence the longer name.)
 
     Reads the distribution of ASTMT / InvPT / MTMamba:
 

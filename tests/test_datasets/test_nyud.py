@@ -146,7 +146,7 @@ def corrupt(root, folder, suffix, array):
     ('segmentation', '.png', np.full((48, 64), 41, np.uint8), r'holds values \[41\]'),
     ('segmentation', '.png', np.zeros((48, 64), np.uint16), 'dtype uint16, expected uint8'),
     ('segmentation', '.png', np.zeros((48, 64, 3), np.uint8), r'expected \(H, W\)'),
-    ('depth', '.npy', np.zeros((48, 64), np.uint16), 'expected a float type'),
+    ('depth', '.npy', np.zeros((48, 64), np.uint16), 'expected a floating-point type'),
     ('depth', '.npy', np.full((48, 64), -1, np.float32), 'negative or non-finite'),
     ('depth', '.npy', np.zeros((48, 65), np.float32), 'is 48x65'),
     ('normals', '.png', np.zeros((48, 64), np.uint8), r'expected \(H, W, 3\)'),

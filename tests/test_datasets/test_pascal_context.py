@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from msm_mm.datasets import PascalContextDataset
+from msm_mm.datasets import PascalContextMultiTaskDataset
 from msm_mm.datasets.transforms import LoadPascalContextAnnotations
 from msm_mm.datasets.transforms.load_pascal_context_annotations import (NORMALS_VALID_CONTEXT_IDS,
                                                                         PART_GROUPS,
@@ -17,8 +17,9 @@ ALL_TASKS = ('semseg', 'human_parts', 'sal', 'normals', 'edge')
 
 
 def build(root, split='train', **kwargs):
-    return PascalContextDataset(data_root=root, ann_file=f'ImageSets/Context/{split}.txt',
-                                pipeline=LOAD, **kwargs)
+    return PascalContextMultiTaskDataset(data_root=root,
+                                         ann_file=f'ImageSets/Context/{split}.txt',
+                                         pipeline=LOAD, **kwargs)
 
 
 @pytest.fixture

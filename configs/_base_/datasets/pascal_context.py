@@ -4,9 +4,8 @@
 # flip, photometric distortion, ImageNet normalisation, centred padding.
 # Test: normalisation and centred padding to 512x512 only; the labels keep the
 # original size and predictions are cropped back with `padding`.
-custom_imports = dict(imports=['msm_mm'], allow_failed_imports=False)
 
-dataset_type = 'PascalContextDataset'
+dataset_type = 'PascalContextMultiTaskDataset'
 data_root = 'data/PASCALContext'
 tasks = ('semseg', 'human_parts', 'sal', 'normals', 'edge')
 crop_size = (512, 512)
