@@ -135,3 +135,29 @@ def test_saved_predictions(tmp_path):
     pred = sample.get_pred('normals').numpy()
     pred = pred / np.linalg.norm(pred, axis=0)
     np.testing.assert_allclose(2 * normals.transpose(2, 0, 1) / 255 - 1, pred, atol=0.01)
+
+
+def test_pascal_tasks_and_images_without_parts():
+    rng = np.random.default_rng(5)
+    meta = dict(tasks=('semseg', 'human_parts', 'sal'), classes=[str(i) for i in range(21)],
+                part_classes=[str(i) for i in range(7)])
+    samples = []
+    for i in range(3):
+        sample = MultiTaskDataSample(metainfo=dict(sample_id=f'2008_{i:06d}'))
+        semseg = rng.integers(0, 21, (1, 30, 40))
+        sample.set_gt('semseg', torch.from_numpy(semseg))
+        sample.set_pred('semseg', torch.from_numpy(semseg))
+        parts = rng.integers(0, 7, (1, 30, 40)) if i else np.full((1, 30, 40), 255)
+        sample.set_gt('human_parts', torch.from_numpy(parts))
+        sample.set_pred('human_parts', torch.from_numpy(np.zeros((1, 30, 40), np.int64)))
+        sal = rng.integers(0, 2, (1, 30, 40))
+        sample.set_gt('sal', torch.from_numpy(sal))
+        sample.set_pred('sal', torch.from_numpy(sal.astype(np.float32) * 0.8 + 0.1))
+        samples.append(sample)
+    results = run(dict(type='MultiTaskMetric'), samples, meta=meta)
+    assert results['semseg/mIoU'] == pytest.approx(100)
+    assert results['sal/maxF'] == pytest.approx(100)
+    # Only class 0 (background) is predicted: IoU(0) = share of 0 among labelled pixels.
+    labelled = np.concatenate([s.get_gt('human_parts').numpy().ravel() for s in samples[1:]])
+    iou0 = np.mean(labelled == 0)
+    assert results['human_parts/mIoU'] == pytest.approx(100 * iou0 / 7)
