@@ -16,7 +16,8 @@ def recurrence_float64(u, delta, A, B, C, D, delta_bias):
             g = d // per_group
             h = torch.zeros(A.shape[1], dtype=torch.float64)
             for t in range(length):
-                h = torch.exp(delta[b, d, t] * A[d]) * h + delta[b, d, t] * B[b, g, :, t] * u[b, d, t]
+                step = delta[b, d, t]
+                h = torch.exp(step * A[d]) * h + step * B[b, g, :, t] * u[b, d, t]
                 y[b, d, t] = (C[b, g, :, t] * h).sum() + D[d] * u[b, d, t]
     return y
 

@@ -99,7 +99,6 @@ def run(cfg, mode: str, precision: str, batch: int, iters: int, warmup: int, dev
                   images_per_s=round(batch / ms * 1e3, 2), iters=iters, warmup=warmup)
     if device.type == 'cuda':
         record['peak_gib'] = round(torch.cuda.max_memory_allocated(device) / 2**30, 1)
-    del model
     return record
 
 
