@@ -9,7 +9,7 @@ Usage::
 Colours: semseg and human parts with the dataset palette, ignore (255) white;
 depth with a colour map (near = dark), invalid black; normals as RGB
 ``(n + 1) / 2``, invalid (zero vector) black; edge and sal white on black,
-ignore grey.
+ignore grey (``msm_mm/visualization/colorize.py``).
 """
 import argparse
 import os
@@ -17,12 +17,11 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from matplotlib import colormaps
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-IGNORE_COLOR = (255, 255, 255)
+from msm_mm.visualization import color_label, titled_row
 
 
 def parse_args():
@@ -48,38 +47,6 @@ def find_normalize(pipeline: list) -> tuple:
     return None
 
 
-def color_classes(label: np.ndarray, palette: list) -> np.ndarray:
-    """``(H, W)`` class ids -> RGB with ``palette``; 255 white."""
-    lut = np.zeros((256, 3), np.uint8)
-    lut[:len(palette)] = palette
-    lut[255] = IGNORE_COLOR
-    return lut[label]
-
-
-def color_depth(depth: np.ndarray) -> np.ndarray:
-    """Metres -> RGB (magma, near dark); 0 (invalid) black."""
-    valid = depth > 0
-    top = depth[valid].max() if valid.any() else 1.0
-    rgb = (colormaps['magma'](depth / top)[..., :3] * 255).astype(np.uint8)
-    rgb[~valid] = 0
-    return rgb
-
-
-def color_normals(normals: np.ndarray) -> np.ndarray:
-    """``(3, H, W)`` unit vectors -> RGB ``(n + 1) / 2``; zero vectors black."""
-    rgb = ((normals.transpose(1, 2, 0) + 1) * 127.5).clip(0, 255).astype(np.uint8)
-    rgb[(normals == 0).all(0)] = 0
-    return rgb
-
-
-def color_binary(label: np.ndarray) -> np.ndarray:
-    """{0, 1} -> black / white; 255 grey."""
-    lut = np.zeros((256, 3), np.uint8)
-    lut[1] = 255
-    lut[255] = 128
-    return lut[label]
-
-
 def render_sample(inputs, data_sample, metainfo: dict, norm) -> np.ndarray:
     """One row of tiles: the input and each task's label, titled.
 
@@ -100,27 +67,8 @@ def render_sample(inputs, data_sample, metainfo: dict, norm) -> np.ndarray:
     tiles = [(f"{meta['sample_id']} flip={meta['flip']} "
               f"scale={meta['scale_factor'][0]:.2f}", img.clip(0, 255).astype(np.uint8))]
     for task in data_sample.gt_tasks:
-        gt = data_sample.get_gt(task).numpy()
-        if task == 'semseg':
-            rgb = color_classes(gt[0], metainfo['palette'])
-        elif task == 'human_parts':
-            rgb = color_classes(gt[0], metainfo['part_palette'])
-        elif task == 'depth':
-            rgb = color_depth(gt[0])
-        elif task == 'normals':
-            rgb = color_normals(gt)
-        else:
-            rgb = color_binary(gt[0])
-        tiles.append((task, rgb))
-    h = max(t.shape[0] for _, t in tiles)
-    row = []
-    for title, tile in tiles:
-        canvas = np.full((h + 24, tile.shape[1], 3), 255, np.uint8)
-        canvas[24:24 + tile.shape[0]] = tile
-        cv2.putText(canvas, title, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1,
-                    cv2.LINE_AA)
-        row += [canvas, np.full((h + 24, 4, 3), 255, np.uint8)]
-    return np.concatenate(row[:-1], axis=1)
+        tiles.append((task, color_label(task, data_sample.get_gt(task).numpy(), metainfo)))
+    return titled_row(tiles)
 
 
 def main():

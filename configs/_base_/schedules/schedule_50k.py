@@ -14,4 +14,5 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='MultiTaskVisualizationHook'),
 )

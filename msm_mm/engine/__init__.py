@@ -1,0 +1,3 @@
+from .hooks import MultiTaskVisualizationHook, NonFiniteLossHook, StrictCheckpointLoadHook
+
+__all__ = ['MultiTaskVisualizationHook', 'NonFiniteLossHook', 'StrictCheckpointLoadHook']
