@@ -7,13 +7,16 @@ import numpy as np
 #: Height of the title bar above each picture and the gap between pictures.
 TITLE_HEIGHT = 24
 GAP = 4
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT_SCALE = 0.5
 
 
 def titled_row(tiles: Sequence[Tuple[str, np.ndarray]]) -> np.ndarray:
     """Put RGB pictures in one row, each under its title, on white.
 
     Pictures of different heights are top-aligned. The row is
-    ``max(h) + TITLE_HEIGHT`` high and ``sum(w) + GAP * (n - 1)`` wide.
+    ``max(h) + TITLE_HEIGHT`` high and ``sum(w) + GAP * (n - 1)`` wide. A
+    title wider than its picture is written smaller.
 
     Args:
         tiles (Sequence[tuple[str, np.ndarray]]): ``(title, (H, W, 3)
@@ -29,7 +32,8 @@ def titled_row(tiles: Sequence[Tuple[str, np.ndarray]]) -> np.ndarray:
     for title, tile in tiles:
         canvas = np.full((h + TITLE_HEIGHT, tile.shape[1], 3), 255, np.uint8)
         canvas[TITLE_HEIGHT:TITLE_HEIGHT + tile.shape[0]] = tile
-        cv2.putText(canvas, title, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1,
-                    cv2.LINE_AA)
+        text_width = cv2.getTextSize(title, FONT, FONT_SCALE, 1)[0][0]
+        scale = FONT_SCALE * min(1., (tile.shape[1] - 8) / max(text_width, 1))
+        cv2.putText(canvas, title, (4, 17), FONT, scale, (0, 0, 0), 1, cv2.LINE_AA)
         row += [canvas, np.full((h + TITLE_HEIGHT, GAP, 3), 255, np.uint8)]
     return np.concatenate(row[:-1], axis=1)

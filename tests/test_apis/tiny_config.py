@@ -2,7 +2,7 @@
 
 TINY_CONFIG = """
 default_scope = 'mmseg'
-custom_imports = dict(imports=['msm_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['msm_mm', 'msm_mm.engine'], allow_failed_imports=False)
 model = dict(
     type='MultiTaskSegmentor',
     data_preprocessor=dict(type='MultiTaskDataPreProcessor'),
@@ -33,14 +33,16 @@ test_dataloader = dict(dataset=dict(type='NYUDv2Dataset', pipeline=test_pipeline
 """
 
 
-def write_tiny_config(path, tasks=None):
+def write_tiny_config(path, tasks=None, extra=''):
     """Write the tiny config to ``path`` and return it.
 
     Args:
         path (pathlib.Path): The config file.
         tasks (dict, optional): Task -> channels. Defaults to
             dict(semseg=5, depth=1, normals=3, edge=1).
+        extra (str): Lines put before the config (e.g. ``_base_``).
+            Defaults to ''.
     """
     tasks = tasks or dict(semseg=5, depth=1, normals=3, edge=1)
-    path.write_text(TINY_CONFIG.format(tasks=tasks))
+    path.write_text(extra + TINY_CONFIG.format(tasks=tasks))
     return str(path)
