@@ -10,10 +10,14 @@ import argparse
 import time
 from collections import defaultdict
 
+import cv2
 import numpy as np
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
+
+import msm_mm  # noqa: F401  (registers the datasets and transforms)
 
 
 def parse_args():
@@ -35,6 +39,9 @@ def main():
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
+    # As in a DataLoader worker under mmengine's Runner (env_cfg.mp_cfg defaults).
+    torch.set_num_threads(1)
+    cv2.setNumThreads(0)
     np.random.seed(0)
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader']['dataset'])
     transforms = dataset.pipeline.transforms

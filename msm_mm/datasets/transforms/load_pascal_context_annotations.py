@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
-from skimage.morphology import thin
 
 from ..file_io import check_label, check_values, read_image, read_mat
+from ..thinning import thin
 
 NUM_CONTEXT_IDS = 459  # LabelMap ids 1..459, 0 = unlabeled
 PERSON_CLASS_INDEX = 15  # PASCAL-Part class index of 'person'
@@ -66,7 +66,8 @@ def decode_context(path: str, sample_id: str, shape: tuple,
 
 
 def edge_from_context(label_map: np.ndarray) -> np.ndarray:
-    """Boundaries of a LabelMap: 4-neighbour Laplacian != 0, thinned to 1 px.
+    """Boundaries of a LabelMap: 4-neighbour Laplacian != 0, thinned to 1 px
+    (``skimage.morphology.thin``'s algorithm, see :mod:`..thinning`).
 
     Args:
         label_map (np.ndarray): uint16 ``(H, W)`` context ids (cv2's
@@ -86,7 +87,7 @@ def decode_normals(path: str, sample_id: str, shape: tuple, label_map: np.ndarra
     raw = read_image(path, sample_id, backend_args=backend_args)
     check_label(raw, path, sample_id, shape, np.uint8, channels=3)
     normals = raw.astype(np.float32) * (2 / 255) - 1
-    normals[~_NORMALS_VALID[label_map]] = 0
+    normals *= _NORMALS_VALID[label_map][..., None]  # (H, W, 1): zero vectors where invalid
     return normals
 
 
