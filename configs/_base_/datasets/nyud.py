@@ -4,7 +4,6 @@
 # task-aware flip, photometric distortion, ImageNet normalisation, centred
 # padding. Test: normalisation and centred padding to 448x576 only; the labels
 # keep the original size and predictions are cropped back with `padding`.
-custom_imports = dict(imports=['msm_mm'], allow_failed_imports=False)
 
 dataset_type = 'NYUDv2Dataset'
 data_root = 'data/NYUDv2'
