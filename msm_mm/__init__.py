@@ -1,10 +1,12 @@
 """msm_mm: Multi-Scale Mamba (MSM) and MTMamba for multi-task dense prediction.
 
-Importing the package registers its datasets, transforms, models and metrics
-in mmseg's registries (configs use ``custom_imports = dict(imports=['msm_mm'])``)
-and lets torch's safe loader read mmengine checkpoints.
+Importing the package registers its datasets, transforms, models, metrics,
+hooks and visualizer in mmseg's registries (configs use
+``custom_imports = dict(imports=['msm_mm'])``) and lets torch's safe loader
+read mmengine checkpoints.
 """
-from . import datasets, evaluation, models, structures  # noqa: F401  (registration)
+from . import (datasets, engine, evaluation, models, structures,  # noqa: F401  (registration)
+               visualization)
 from .utils import register_checkpoint_safe_globals
 from .version import __version__
 
