@@ -53,7 +53,7 @@ def render_sample(inputs, data_sample, metainfo: dict, norm) -> np.ndarray:
     Args:
         inputs (torch.Tensor): ``(3, H, W)`` packed image.
         data_sample (MultiTaskDataSample): Its labels and metainfo.
-        metainfo (dict): Dataset metainfo (palettes).
+        metainfo (dict): Dataset metainfo (tasks, palettes).
         norm (tuple | None): ``(mean, std)`` to undo, None when the image
             was not normalised.
 
@@ -66,7 +66,8 @@ def render_sample(inputs, data_sample, metainfo: dict, norm) -> np.ndarray:
     meta = data_sample.metainfo
     tiles = [(f"{meta['sample_id']} flip={meta['flip']} "
               f"scale={meta['scale_factor'][0]:.2f}", img.clip(0, 255).astype(np.uint8))]
-    for task in data_sample.gt_tasks:
+    # In the dataset's task order (a data sample's fields are unordered).
+    for task in [t for t in metainfo['tasks'] if t in data_sample.gt_tasks]:
         tiles.append((task, color_label(task, data_sample.get_gt(task).numpy(), metainfo)))
     return titled_row(tiles)
 

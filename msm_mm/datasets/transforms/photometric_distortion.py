@@ -54,6 +54,7 @@ class RGBPhotoMetricDistortion(BaseTransform):
         return np.clip(img.astype(np.float32) * alpha + beta, 0, 255).astype(np.uint8)
 
     def _contrast(self, img: np.ndarray) -> np.ndarray:
+        """Random contrast with probability 0.5."""
         if np.random.randint(2):
             return self._affine(img, alpha=np.random.uniform(*self.contrast_range))
         return img
