@@ -3,7 +3,7 @@ from typing import List, Optional
 from mmengine.structures import BaseDataElement, PixelData
 from torch import Tensor
 
-from .tasks import get_task
+from .tasks import TASKS, get_task
 
 
 class MultiTaskDataSample(BaseDataElement):
@@ -49,5 +49,6 @@ class MultiTaskDataSample(BaseDataElement):
 
     @property
     def gt_tasks(self) -> List[str]:
-        """Tasks that have a ground-truth map in this sample."""
-        return [k[3:] for k in self.keys() if k.startswith('gt_')]
+        """Tasks that have a ground-truth map in this sample, in the order of
+        :data:`~msm_mm.structures.tasks.TASKS`."""
+        return [t for t in TASKS if f'gt_{t}' in self]
