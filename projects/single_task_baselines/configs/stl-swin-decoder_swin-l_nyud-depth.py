@@ -1,0 +1,19 @@
+# The MSM paper's single-task model ("STL Model", Tables 3 and 6) for NYUD-v2 depth: Swin-L encoder
+# and a decoder with two Swin Transformer blocks per stage (SwinSTLHead), trained with MSM's
+# recipe on depth alone. Run from the repository root with PYTHONPATH=$(pwd) (README.md).
+_base_ = '../../../configs/msm/msm_swin-l_nyud.py'
+custom_imports = dict(
+    imports=['msm_mm', 'msm_mm.engine', 'projects.single_task_baselines.stl_decoder'],
+    allow_failed_imports=False)
+tasks = ('depth', )
+model = dict(
+    decode_head=dict(
+        _delete_=True,
+        type='SwinSTLHead',
+        in_channels=[192, 384, 768, 1536],
+        tasks=dict(depth=1),
+        losses=dict(depth=dict(type='MaskedL1Loss'))))
+train_dataloader = dict(dataset=dict(tasks=tasks))
+val_dataloader = dict(dataset=dict(tasks=tasks))
+test_dataloader = val_dataloader
+test_evaluator = dict(single_task_results=None)  # these are the single-task results

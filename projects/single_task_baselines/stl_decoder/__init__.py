@@ -1,0 +1,3 @@
+from .swin_stl_head import SwinSTLHead
+
+__all__ = ['SwinSTLHead']
