@@ -48,10 +48,13 @@ _DELETE_FIRST, _DELETE_SECOND = _deletion_tables()
 
 
 class SparseThinner:
-    """Thins sets of pixels of one image size, given as flat indices.
+    """Thins sets of pixels of one image size.
 
-    The instance keeps a zero-padded scratch image so that thinning many maps
-    of the same size (for example one per threshold) allocates nothing.
+    Pixels are addressed by their flat index in the image zero-padded by one
+    pixel on each side (:meth:`padded`), so that neighbours never fall
+    outside. The instance keeps a scratch image of that size, so thinning
+    many maps of the same size (for example one per threshold) allocates
+    little.
 
     Args:
         shape (tuple[int, int]): ``(H, W)`` of the maps.
@@ -66,13 +69,10 @@ class SparseThinner:
         self._offsets = np.array([dr * self._padded_width + dc for dr, dc in _NEIGHBOUR_OFFSETS],
                                  dtype=np.int64)
 
-    def _to_padded(self, flat: np.ndarray) -> np.ndarray:
-        rows, cols = np.divmod(flat, self.shape[1])
+    def padded(self, flat: np.ndarray) -> np.ndarray:
+        """Flat indices in the ``(H, W)`` map -> flat indices in the padded map."""
+        rows, cols = np.divmod(np.asarray(flat, dtype=np.int64), self.shape[1])
         return (rows + 1) * self._padded_width + cols + 1
-
-    def _from_padded(self, padded: np.ndarray) -> np.ndarray:
-        rows, cols = np.divmod(padded, self._padded_width)
-        return (rows - 1) * self.shape[1] + cols - 1
 
     def _codes(self, pixels: np.ndarray) -> np.ndarray:
         canvas = self._canvas
@@ -87,16 +87,17 @@ class SparseThinner:
         stamp[pixels] = np.arange(len(pixels))
         return pixels[stamp[pixels] == np.arange(len(pixels))]
 
-    def thin(self, flat: np.ndarray) -> np.ndarray:
-        """Thin the pixel set ``flat`` (flat indices into an ``(H, W)`` map).
+    def survivors(self, pixels: np.ndarray) -> np.ndarray:
+        """Which pixels of a set survive thinning.
 
         Args:
-            flat (np.ndarray): Flat indices of the foreground pixels, unique.
+            pixels (np.ndarray): Distinct padded flat indices (:meth:`padded`)
+                of the foreground.
 
         Returns:
-            np.ndarray: Sorted flat indices of the thinned foreground.
+            np.ndarray: Bool mask over ``pixels``, True for the thinned
+            foreground.
         """
-        pixels = self._to_padded(np.asarray(flat, dtype=np.int64))
         canvas = self._canvas
         canvas[pixels] = 1
         try:
@@ -120,10 +121,9 @@ class SparseThinner:
                     pending[0] = self._unique(np.concatenate([pending[0], touched]))
                     pending[1] = self._unique(np.concatenate([pending[1], touched]))
                 step += 1
-            kept = pixels[canvas[pixels] == 1]
+            return canvas[pixels] == 1
         finally:
             canvas[pixels] = 0
-        return np.sort(self._from_padded(kept))
 
 
 def thin(mask: np.ndarray) -> np.ndarray:
@@ -138,6 +138,8 @@ def thin(mask: np.ndarray) -> np.ndarray:
     mask = np.asarray(mask)
     if mask.ndim != 2:
         raise ValueError(f'thin expects an (H, W) map, got shape {mask.shape}')
+    flat = np.flatnonzero(mask)
+    thinner = SparseThinner(mask.shape)
     out = np.zeros(mask.size, dtype=bool)
-    out[SparseThinner(mask.shape).thin(np.flatnonzero(mask))] = True
+    out[flat[thinner.survivors(thinner.padded(flat))]] = True
     return out.reshape(mask.shape)

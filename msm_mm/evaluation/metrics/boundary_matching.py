@@ -75,22 +75,23 @@ def candidate_pairs(pred: np.ndarray, gt: np.ndarray, shape: Tuple[int, int],
         first (indices not sorted by column).
     """
     height, width = shape
+    # Scan around the (fewer) ground-truth pixels for predicted ones.
     lookup = np.full(height * width, -1, dtype=np.int64)
-    lookup[gt] = np.arange(len(gt))
-    pred_rows, pred_cols = np.divmod(np.asarray(pred, dtype=np.int64), width)
+    lookup[pred] = np.arange(len(pred))
+    gt_rows, gt_cols = np.divmod(np.asarray(gt, dtype=np.int64), width)
     reach = int(np.floor(radius))
     offsets = [(dr, dc) for dr in range(-reach, reach + 1) for dc in range(-reach, reach + 1)
                if dr * dr + dc * dc <= radius * radius]
     offsets.sort(key=lambda o: o[0] * o[0] + o[1] * o[1])
     pair_pred, pair_gt = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for dr, dc in offsets:
-        rows = pred_rows + dr
-        cols = pred_cols + dc
+        rows = gt_rows + dr
+        cols = gt_cols + dc
         inside = np.flatnonzero((rows >= 0) & (rows < height) & (cols >= 0) & (cols < width))
         hit = lookup[rows[inside] * width + cols[inside]]
         found = hit >= 0
-        pair_pred.append(inside[found])
-        pair_gt.append(hit[found])
+        pair_pred.append(hit[found])
+        pair_gt.append(inside[found])
     pair_pred = np.concatenate(pair_pred)
     pair_gt = np.concatenate(pair_gt)
     # A stable sort by row keeps each row's candidates nearest first.
@@ -129,7 +130,8 @@ class IncrementalMatching:
         self._has_candidate = np.diff(self._indptr) > 0
         self.mate_pred = np.full(num_pred, -1, dtype=np.int64)
         self.mate_gt = np.full(num_gt, -1, dtype=np.int64)
-        # GT pixels from which no augmenting path continues (None: unknown).
+        # GT pixels from which no augmenting path continues (None: unknown),
+        # see _is_maximum.
         self._dead_gt: Optional[np.ndarray] = None
         # The alternating graph searched for augmenting paths. Nodes: the
         # predicted pixels, the GT pixels, a source and a dead end. Edges:
@@ -159,8 +161,7 @@ class IncrementalMatching:
         """Make the matching maximum for the predicted pixels ``present``.
 
         Args:
-            present (np.ndarray): Sorted row indices of the predicted pixels
-                present.
+            present (np.ndarray): Row indices of the predicted pixels present.
 
         Returns:
             int: Size of a maximum matching.
@@ -168,26 +169,33 @@ class IncrementalMatching:
         is_present = np.zeros(self._num_pred, dtype=bool)
         is_present[present] = True
         gone = np.flatnonzero((self.mate_pred >= 0) & ~is_present)
-        if len(gone):
-            self.mate_gt[self.mate_pred[gone]] = -1
-            self.mate_pred[gone] = -1
-            self._dead_gt = None  # freed GT pixels may end new augmenting paths
+        freed = self.mate_pred[gone]
+        self.mate_gt[freed] = -1
+        self.mate_pred[gone] = -1
         present = present[self._has_candidate[present]]
-        self._extend_greedily(present[self.mate_pred[present] < 0])
+        claimed = self._extend_greedily(present[self.mate_pred[present] < 0])
         free = present[self.mate_pred[present] < 0]
-        while not self._is_maximum(free) and self._augment(free):
+        changed = np.concatenate([freed, claimed])
+        while not self._is_maximum(free, changed) and self._augment(free):
             free = present[self.mate_pred[present] < 0]
+            changed = changed[:0]
         return len(present) - len(free)
 
-    def _is_maximum(self, free: np.ndarray) -> bool:
-        """Whether the matching is maximum without searching the graph.
+    def _is_maximum(self, free: np.ndarray, changed: np.ndarray) -> bool:
+        """Whether the matching is maximum, without searching the graph if possible.
 
-        True when no predicted or no GT pixel is free, or when every
-        candidate of every free predicted pixel is a GT pixel that the last
-        search showed to lead to no free GT pixel. The last holds across
-        updates that add predicted pixels, drop unmatched ones and pair new
-        pixels with GT pixels the search did not reach; dropping a matched
-        pixel invalidates it.
+        The last search left ``_dead_gt``: GT pixels from which no augmenting
+        path continues. That set stays closed (each of its GT pixels is
+        matched, and its mate's candidates are in the set) as predicted
+        pixels come and go, except where a GT pixel of the set changed its
+        mate; those ``changed`` pixels are checked. When, in addition, every
+        candidate of every free predicted pixel is in the set, no augmenting
+        path exists.
+
+        Args:
+            free (np.ndarray): The free predicted pixels present.
+            changed (np.ndarray): GT pixels whose mate changed since the set
+                was computed (freed or newly claimed).
         """
         if len(free) == 0:
             self._dead_gt = np.zeros(self._num_gt, dtype=bool)
@@ -195,20 +203,35 @@ class IncrementalMatching:
         if not (self.mate_gt < 0).any():
             self._dead_gt = np.ones(self._num_gt, dtype=bool)
             return True
-        if self._dead_gt is None:
+        dead = self._dead_gt
+        if dead is None:
             return False
-        entries, _ = _row_entries(self._indptr, free)
-        return bool(self._dead_gt[self._nearest_first[entries]].all())
+        changed = changed[dead[changed]]
+        mates = self.mate_gt[changed]
+        if (mates < 0).any():  # a freed GT pixel inside the set
+            self._dead_gt = None
+            return False
+        for rows in (mates, free):
+            entries, _ = _row_entries(self._indptr, rows)
+            if not dead[self._nearest_first[entries]].all():
+                self._dead_gt = None
+                return False
+        return True
 
-    def _extend_greedily(self, free: np.ndarray) -> None:
-        """Pair free predicted pixels with their nearest free GT candidate."""
+    def _extend_greedily(self, free: np.ndarray) -> np.ndarray:
+        """Pair free predicted pixels with their nearest free GT candidate.
+
+        Returns:
+            np.ndarray: The GT pixels claimed.
+        """
         claim = np.zeros(self._num_gt, dtype=np.int64)
+        claimed = [np.zeros(0, dtype=np.int64)]
         while len(free):
             entries, rows = _row_entries(self._indptr, free)
             gts = self._nearest_first[entries]
             open_ = self.mate_gt[gts] < 0
             if not open_.any():
-                return
+                break
             rows, gts = rows[open_], gts[open_]
             # Entries are grouped by row, nearest first: take each row's first.
             first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
@@ -218,7 +241,9 @@ class IncrementalMatching:
             won = claim[gts] == np.arange(len(gts))
             self.mate_pred[rows[won]] = gts[won]
             self.mate_gt[gts[won]] = rows[won]
+            claimed.append(gts[won])
             free = free[self.mate_pred[free] < 0]
+        return np.concatenate(claimed)
 
     def _augment(self, free: np.ndarray) -> bool:
         """Augment along vertex-disjoint augmenting paths found by one BFS.
@@ -247,15 +272,19 @@ class IncrementalMatching:
         self._dead_gt = None
         # Two tree paths to the source share a node only if they share the
         # source's child (the free predicted pixel they start from): keep one
-        # path per start.
-        start = np.where(parent >= 0, parent, np.arange(len(parent)))
-        start[free] = free  # the source's children are their own start
-        while True:  # pointer jumping: log2(path length) rounds
-            jumped = start[start]
-            if np.array_equal(jumped, start):
+        # path per start. Starts by pointer jumping on the reached nodes
+        # (log2 of the path length rounds).
+        nodes = order[1:]  # order[0] is the source
+        compact = np.empty(len(parent), dtype=np.int64)
+        compact[nodes] = np.arange(len(nodes))
+        up = compact[np.where(parent[nodes] == source, nodes, parent[nodes])]
+        end_pos = compact[ends]
+        while True:
+            jumped = up[up]
+            if np.array_equal(jumped[end_pos], up[end_pos]):
                 break
-            start = jumped
-        _, keep = np.unique(start[ends], return_index=True)
+            up = jumped
+        _, keep = np.unique(up[end_pos], return_index=True)
         gt_nodes = ends[keep]
         # Flip each path: every GT node takes the predicted node before it.
         while len(gt_nodes):

@@ -86,15 +86,17 @@ def boundary_counts(prob: np.ndarray,
     matching = IncrementalMatching(
         candidate_pairs(support, gt_pixels, shape, match_radius(shape, max_dist)))
     thinner = SparseThinner(shape)
+    support_padded = thinner.padded(support)
 
     matched = np.zeros(len(thresholds), dtype=np.int64)
     pred = np.zeros(len(thresholds), dtype=np.int64)
     # From the highest threshold down, the predicted set mostly grows, and the
     # previous matching stays almost maximum.
     for i in range(len(thresholds) - 1, -1, -1):
-        boundary = thinner.thin(support[support_strength > thresholds[i]])
+        above = np.flatnonzero(support_strength > thresholds[i])
+        boundary = above[thinner.survivors(support_padded[above])]  # rows of `support`
         pred[i] = len(boundary)
-        matched[i] = matching.update(np.searchsorted(support, boundary))
+        matched[i] = matching.update(boundary)
     return dict(matched=matched, pred=pred, gt=len(gt_pixels))
 
 
