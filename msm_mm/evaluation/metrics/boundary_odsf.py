@@ -104,8 +104,8 @@ class BoundaryODSF(TaskMetric):
     """Boundary odsF of the SEISM protocol (see the module documentation).
 
     Per image the statistics are two ``(101,)`` count vectors and a count.
-    The work per image (NMS, 101 thinnings and matchings) takes about a
-    second on one core for a 425x560 map; with ``nproc > 1`` images are
+    The work per image (NMS, 101 thinnings and matchings) takes about half
+    a second on one core for a 425x560 map; with ``nproc > 1`` images are
     handed to that many worker processes as they arrive (the statistics are
     collected in :meth:`MultiTaskMetric.evaluate`), overlapping with
     inference.

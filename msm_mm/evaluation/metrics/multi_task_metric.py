@@ -47,7 +47,7 @@ class MultiTaskMetric(BaseMetric):
     ``pred_<task>`` and ``gt_<task>`` for each task; a sample without
     ``gt_<task>`` does not count for that task.
 
-    odsF costs about a second of CPU per image: set ``compute_odsf=False``
+    odsF costs about half a second of CPU per image: set ``compute_odsf=False``
     in ``val_evaluator`` so that validation during training stays fast, and
     keep it on in ``test_evaluator``.
 
