@@ -1,0 +1,36 @@
+"""Every repository path that README.md, docs/*.md and the projects' READMEs
+name (configs, tools, docs, projects) exists."""
+import glob
+import os.path as osp
+import re
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DOCS = [osp.join(ROOT, 'README.md')] + sorted(
+    glob.glob(osp.join(ROOT, 'docs', '*.md')) +
+    glob.glob(osp.join(ROOT, 'projects', '**', 'README.md'), recursive=True))
+# A path starting at a top-level folder, ending in a file name with an extension.
+PATH = re.compile(r'(?<![\w/.-])((?:configs|tools|docs|projects|demo)/[\w./-]*\w\.(?:py|sh|md))')
+
+
+def named_paths(doc):
+    """Paths named in a markdown file; relative links resolve from its folder."""
+    text = open(doc, encoding='utf-8').read()
+    paths = set(PATH.findall(text))
+    for link in re.findall(r'\]\(([^)#\s]+)', text):
+        if '://' not in link:
+            paths.add(osp.relpath(osp.normpath(osp.join(osp.dirname(doc), link)), ROOT))
+    return sorted(paths)
+
+
+def test_docs_collected():
+    assert osp.join(ROOT, 'README.md') in DOCS
+    assert any('projects' in d for d in DOCS)
+    assert any('configs/msm/msm_swin-l_nyud.py' in named_paths(d) for d in DOCS)
+
+
+@pytest.mark.parametrize('doc', DOCS, ids=lambda d: osp.relpath(d, ROOT))
+def test_named_paths_exist(doc):
+    missing = [p for p in named_paths(doc) if not osp.exists(osp.join(ROOT, p))]
+    assert not missing, f'{osp.relpath(doc, ROOT)} names paths that do not exist: {missing}'
