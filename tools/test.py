@@ -42,7 +42,16 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.env_cfg.dist_cfg.backend = 'gloo'  # NCCL needs GPUs
+        # mmengine's launchers call torch.cuda.set_device: on CPUs start the process group
+        # here (gloo, torchrun's environment) so that the Runner finds it started
+        if args.launcher != 'pytorch':
+            raise SystemExit(f'--launcher {args.launcher} needs GPUs; on CPUs use '
+                             'tools/dist_train.sh / dist_test.sh (--launcher pytorch)')
+        torch.distributed.init_process_group(backend='gloo')
+        # DDP refuses device ids for CPU modules; the Runner passes the local rank unless set
+        cfg.setdefault('model_wrapper_cfg',
+                       dict(type='MMDistributedDataParallel', device_ids=None,
+                            broadcast_buffers=False))
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
