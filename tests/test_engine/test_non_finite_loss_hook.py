@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
+from toy_runner import ToyMultiTaskModel, toy_runner
 
 from msm_mm.engine.hooks import NonFiniteLossHook
 from msm_mm.engine.hooks.non_finite_loss_hook import batch_sample_ids, loss_task
-from toy_runner import ToyMultiTaskModel, toy_runner
 
 
 def fake_runner():

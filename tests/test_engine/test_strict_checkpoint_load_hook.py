@@ -1,6 +1,5 @@
 import pytest
 import torch
-
 from toy_runner import ToyMultiTaskModel, toy_runner
 
 

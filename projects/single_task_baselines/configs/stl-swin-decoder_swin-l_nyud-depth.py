@@ -1,6 +1,7 @@
-# The MSM paper's single-task model ("STL Model", Tables 3 and 6) for NYUD-v2 depth: Swin-L encoder
-# and a decoder with two Swin Transformer blocks per stage (SwinSTLHead), trained with MSM's
-# recipe on depth alone. Run from the repository root with PYTHONPATH=$(pwd) (README.md).
+# The MSM paper's single-task model ("STL Model", Tables 3 and 6) for NYUD-v2 depth:
+# Swin-L encoder and a decoder with two Swin Transformer blocks per stage (SwinSTLHead),
+# trained with MSM's recipe on depth alone. Run from the repository root with
+# PYTHONPATH=$(pwd) (projects/single_task_baselines/README.md).
 _base_ = '../../../configs/msm/msm_swin-l_nyud.py'
 custom_imports = dict(
     imports=['msm_mm', 'msm_mm.engine', 'projects.single_task_baselines.stl_decoder'],
