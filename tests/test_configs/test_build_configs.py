@@ -10,6 +10,7 @@ Swin-L / Swin-B models are checked by tests/test_models/test_param_counts.py.
 import contextlib
 import glob
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -21,6 +22,7 @@ from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPERS, OP
                             PARAM_SCHEDULERS, VISUALIZERS)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)  # project configs import projects.<name>.<package>, as from the root
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True) +
     glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '**', '*.py'), recursive=True)

@@ -4,7 +4,7 @@
 # PYTHONPATH=$(pwd) (projects/single_task_baselines/README.md).
 _base_ = '../../../configs/msm/msm_swin-l_nyud.py'
 custom_imports = dict(
-    imports=['msm_mm', 'msm_mm.engine', 'projects.single_task_baselines.stl_decoder'],
+    imports=['msm_mm', 'projects.single_task_baselines.stl_decoder'],
     allow_failed_imports=False)
 tasks = ('normals', )
 model = dict(
