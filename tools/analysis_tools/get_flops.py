@@ -43,9 +43,9 @@ class TaskOutputs(nn.Module):
         return tuple(self.model(x, mode='tensor').values())
 
 
-def count(model: nn.Module, shape) -> dict:
+def count(model: nn.Module, shape, device='cpu') -> dict:
     """Parameters, scan FLOPs and other FLOPs of ``model`` on one image."""
-    inputs = torch.randn(1, 3, *shape)
+    inputs = torch.randn(1, 3, *shape, device=device)
     analyzer = FlopAnalyzer(TaskOutputs(model), inputs)
     analyzer.set_op_handle(**{op: scan_flop_handle for op in SCAN_OPS})
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
@@ -60,6 +60,7 @@ def parse_args():
     parser.add_argument('config', help='config file path')
     parser.add_argument('--shape', type=int, nargs=2, default=None, metavar=('H', 'W'),
                         help="input size; defaults to the config's crop_size")
+    parser.add_argument('--device', default='cpu', help="where to trace, e.g. 'cuda'")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
     return parser.parse_args()
@@ -76,10 +77,10 @@ def main():
         raise SystemExit(f'{args.config} has no crop_size: pass --shape H W')
     # The scan runs on PyTorch here; the count does not depend on the backend.
     cfg.model.decode_head.scan_backend = 'torch'
-    model = MODELS.build(cfg.model).eval()
+    model = MODELS.build(cfg.model).to(args.device).eval()
     start = time.time()
     with torch.no_grad():
-        result = count(model, tuple(shape))
+        result = count(model, tuple(shape), args.device)
     print(f'config:      {args.config}')
     print(f'input:       1x3x{shape[0]}x{shape[1]}')
     print(f'parameters:  {result["params"]:,}')
