@@ -1,0 +1,36 @@
+import os.path as osp
+import sys
+
+import torch
+from mmseg.registry import MODELS
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools'))
+from get_flops import count  # noqa: E402
+
+from msm_mm.models.ops import selective_scan_flops  # noqa: E402
+
+
+def test_scan_flops_are_counted_by_the_handle():
+    tasks = dict(semseg=3, depth=1)
+    model = MODELS.build(
+        dict(
+            type='MultiTaskSegmentor',
+            backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
+                          num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3)),
+            decode_head=dict(
+                type='MSMDecodeHead', in_channels=[8, 16, 32, 64], tasks=tasks,
+                scales=[(1, )] * 3, d_state=4, scan_backend='torch',
+                losses=dict(semseg=dict(type='PixelCrossEntropyLoss'),
+                            depth=dict(type='MaskedL1Loss'))))).eval()
+    with torch.no_grad():
+        result = count(model, (64, 64))
+    # per stage: 2 task-specific SS2Ds per task, one merge SS2D per task and the shared one,
+    # each a scan of K=4 directions of d_inner = 2C channels over the stage's tokens (the
+    # stages refine the 1/16, 1/8 and 1/4 resolution features)
+    expected = 0
+    for width, side in ((32, 4), (16, 8), (8, 16)):
+        scans = 2 * len(tasks) + len(tasks) + 1
+        expected += scans * selective_scan_flops(1, 4 * 2 * width, side * side, 4)
+    assert result['flops_scan'] == expected
+    assert result['flops_other'] > 0
+    assert result['params'] == sum(p.numel() for p in model.parameters())
