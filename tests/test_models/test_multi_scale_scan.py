@@ -1,7 +1,15 @@
 import pytest
 import torch
 
-from msm_mm.models.layers import SS2D, CrossScanCore, MultiScaleScan, cross_merge, cross_scan
+from msm_mm.models.layers import SS2D, CrossScanCore, MultiScaleScan
+from msm_mm.models.layers.cross_scan import cross_merge, cross_scan
+
+
+def test_layer_modules_are_not_shadowed():
+    # the package exports classes only, so every module stays importable by its path
+    import importlib
+    import msm_mm.models.layers as layers
+    assert layers.cross_scan is importlib.import_module('msm_mm.models.layers.cross_scan')
 
 
 def test_cross_scan_then_merge_sums_four_copies():

@@ -1,4 +1,4 @@
-from .cross_scan import CrossScanCore, cross_merge, cross_scan
+from .cross_scan import CrossScanCore
 from .cross_task_block import CrossTaskBlock
 from .mfr_stage import MFRStage
 from .multi_scale_scan import MultiScaleScan
@@ -8,6 +8,6 @@ from .task_head import TaskHead
 from .task_specific_block import TaskSpecificBlock
 
 __all__ = [
-    'CrossScanCore', 'cross_merge', 'cross_scan', 'CrossTaskBlock', 'MFRStage',
+    'CrossScanCore', 'CrossTaskBlock', 'MFRStage',
     'MultiScaleScan', 'PatchExpand', 'SS2D', 'TaskHead', 'TaskSpecificBlock'
 ]
