@@ -153,7 +153,7 @@ def selective_scan(u: Tensor,
     Returns:
         Tensor: Output of shape (batch, dim, L).
     """
-    if backend == 'auto':
+    if check_backend(backend) == 'auto':
         backend = 'mamba_ssm' if u.is_cuda and mamba_ssm_available() else 'torch'
     if backend == 'mamba_ssm':
         scan_fn = _mamba_ssm_scan()
@@ -167,10 +167,7 @@ def selective_scan(u: Tensor,
         return scan_fn(u.contiguous(), delta.contiguous(), A.contiguous(), B.contiguous(),
                        C.contiguous(), D, delta_bias=delta_bias,
                        delta_softplus=delta_softplus)
-    if backend == 'torch':
-        return SelectiveScanTorch.apply(u, delta, A, B, C, D, delta_bias, delta_softplus)
-    raise ValueError(f'unknown selective-scan backend {backend!r}; '
-                     f'expected one of {SCAN_BACKENDS}')
+    return SelectiveScanTorch.apply(u, delta, A, B, C, D, delta_bias, delta_softplus)
 
 
 def selective_scan_flops(batch: int, dim: int, length: int, d_state: int) -> int:
