@@ -1,3 +1,3 @@
-from .msm_head import MSMDecodeHead
+from .msm_head import MSMDecodeHead, resize_to_batch_input
 
-__all__ = ['MSMDecodeHead']
+__all__ = ['MSMDecodeHead', 'resize_to_batch_input']

@@ -16,6 +16,18 @@ LOSS_SCHEMES = ('weighted_sum', 'log_sum')
 MULTI_SCALE_BLOCKS = ('task_specific', 'cross_task')
 
 
+def resize_to_batch_input(task_logits: Dict[str, Tensor],
+                          batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+    """Resize every task's logits bilinearly to the (padded) batch input size
+    ``batch_img_metas[0]['batch_input_shape']``."""
+    size: Tuple[int, int] = tuple(batch_img_metas[0]['batch_input_shape'])
+    return {
+        t: x if x.shape[-2:] == size else F.interpolate(
+            x, size, mode='bilinear', align_corners=False)
+        for t, x in task_logits.items()
+    }
+
+
 @MODELS.register_module()
 class MSMDecodeHead(BaseModule):
     """Multi-Scale Mamba decoder of `MSM <paper>`_ (and of its baseline
@@ -164,9 +176,4 @@ class MSMDecodeHead(BaseModule):
     def predict_by_feat(self, task_logits: Dict[str, Tensor],
                         batch_img_metas: List[dict]) -> Dict[str, Tensor]:
         """Resize every task's logits to the (padded) batch input size."""
-        size: Tuple[int, int] = tuple(batch_img_metas[0]['batch_input_shape'])
-        return {
-            t: x if x.shape[-2:] == size else F.interpolate(
-                x, size, mode='bilinear', align_corners=False)
-            for t, x in task_logits.items()
-        }
+        return resize_to_batch_input(task_logits, batch_img_metas)

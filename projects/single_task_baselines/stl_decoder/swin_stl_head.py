@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from torch import Tensor
 
+from msm_mm.models.decode_heads import resize_to_batch_input
 from msm_mm.models.layers import PatchExpand, TaskHead
 from msm_mm.structures import get_task
 
@@ -121,9 +122,4 @@ class SwinSTLHead(BaseModule):
     def predict_by_feat(self, task_logits: Dict[str, Tensor],
                         batch_img_metas: List[dict]) -> Dict[str, Tensor]:
         """Resize the logits to the (padded) batch input size."""
-        size: Tuple[int, int] = tuple(batch_img_metas[0]['batch_input_shape'])
-        return {
-            t: x if x.shape[-2:] == size else F.interpolate(
-                x, size, mode='bilinear', align_corners=False)
-            for t, x in task_logits.items()
-        }
+        return resize_to_batch_input(task_logits, batch_img_metas)
