@@ -111,7 +111,7 @@ def test_drop_path_rates_fall_linearly():
     (dict(loss_scheme='mean'), 'unknown loss_scheme'),
     (dict(losses=dict(semseg=LOSSES['semseg'])), 'no loss configured'),
     (dict(loss_weights=dict(sal=1.)), 'not in tasks'),
-    (dict(scan_backend='cuda'), 'unknown selective-scan backend'),
+    (dict(scan_backend='cuda'), 'unknown scan backend'),
     (dict(scales=[(1, 2, 4)] * 3), 'not divisible by 3'),
     (dict(tasks=None), 'tasks'),
 ])

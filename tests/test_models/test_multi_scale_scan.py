@@ -65,7 +65,7 @@ def test_parameter_sizes_follow_scale():
     (dict(dims=8, scales=(1, 0)), 'integers >= 1'),
     (dict(dims=8, scales=()), 'at least one scan scale'),
     (dict(dims=8, scales=(1, ), tokenization='strided'), 'unknown MS-Scan tokenization'),
-    (dict(dims=8, scales=(1, ), backend='cuda'), 'unknown selective-scan backend'),
+    (dict(dims=8, scales=(1, ), backend='cuda'), 'unknown scan backend'),
 ])
 def test_build_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):

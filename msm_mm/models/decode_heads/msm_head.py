@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ...structures import get_task
 from ..layers import MFRStage, TaskHead
-from ..ops.selective_scan import check_backend
+from ..layers.cross_scan import check_scan_backend
 
 LOSS_SCHEMES = ('weighted_sum', 'log_sum')
 MULTI_SCALE_BLOCKS = ('task_specific', 'cross_task')
@@ -58,7 +58,8 @@ class MSMDecodeHead(BaseModule):
         d_state (int): SSM state size N. Defaults to 16.
         drop_path_rate (float): Stochastic depth of the first block, falling
             linearly to 0 at the last one. Defaults to 0.2.
-        scan_backend (str): 'auto', 'torch' or 'mamba_ssm'. Defaults to 'auto'.
+        scan_backend (str): 'auto', 'triton', 'torch' or 'mamba_ssm', see
+            :class:`~msm_mm.models.layers.CrossScanCore`. Defaults to 'auto'.
         loss_weights (dict[str, float], optional): Weight per task in the
             'weighted_sum' scheme. Defaults to 1 for every task.
         loss_scheme (str): 'weighted_sum' (sum of weight * loss, paper eq. 10)
@@ -111,7 +112,7 @@ class MSMDecodeHead(BaseModule):
         self.tasks = dict(tasks)
         self.loss_scheme = loss_scheme
         self.loss_weights = {t: float(loss_weights.get(t, 1.)) for t in self.tasks}
-        check_backend(scan_backend)
+        check_scan_backend(scan_backend)
         ss2d_kwargs = dict(d_state=d_state, tokenization=tokenization, backend=scan_backend)
         drop_paths = torch.linspace(drop_path_rate, 0, 3 * num_stages).tolist()
         self.stages = nn.ModuleList()

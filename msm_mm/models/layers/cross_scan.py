@@ -1,14 +1,39 @@
+import functools
 import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from ..ops.selective_scan import check_backend, selective_scan
+from ..ops.selective_scan import SCAN_BACKENDS, selective_scan
 
 #: Scan directions of SS2D: row-major, column-major, and both reversed.
 NUM_DIRECTIONS = 4
+#: Backends of the four-direction scan: those of :func:`selective_scan` after
+#: an unfused cross-scan, or the fused Triton kernels.
+CROSS_SCAN_BACKENDS = SCAN_BACKENDS + ('triton', )
+
+
+def check_scan_backend(backend: str) -> str:
+    """Validate a four-direction scan backend name (at build time)."""
+    if backend not in CROSS_SCAN_BACKENDS:
+        raise ValueError(f'unknown scan backend {backend!r}; expected one of '
+                         f'{CROSS_SCAN_BACKENDS}')
+    return backend
+
+
+@functools.lru_cache(maxsize=None)
+def triton_scan_available() -> bool:
+    """Whether the Triton four-direction scan can run here (CUDA and Triton)."""
+    if not torch.cuda.is_available():
+        return False
+    try:
+        from ..ops import cross_selective_scan  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def cross_scan(x: Tensor) -> Tensor:
@@ -58,8 +83,12 @@ class CrossScanCore(BaseModule):
         dt_min (float): Smallest initial step size. Defaults to 1e-3.
         dt_max (float): Largest initial step size. Defaults to 0.1.
         dt_init_floor (float): Floor of initial step sizes. Defaults to 1e-4.
-        backend (str): Selective-scan backend, see
-            :func:`msm_mm.models.ops.selective_scan`. Defaults to 'auto'.
+        backend (str): 'triton' (the fused kernels of
+            :mod:`msm_mm.models.ops.cross_selective_scan`, CUDA only), or a
+            :func:`msm_mm.models.ops.selective_scan` backend after an unfused
+            cross-scan: 'torch' or 'mamba_ssm'. 'auto' takes 'triton' for
+            CUDA tensors where Triton imports, else the selective scan's
+            'auto'. Defaults to 'auto'.
     """
 
     def __init__(self,
@@ -74,7 +103,7 @@ class CrossScanCore(BaseModule):
         self.dims = dims
         self.dt_rank = dt_rank
         self.d_state = d_state
-        self.backend = check_backend(backend)
+        self.backend = check_scan_backend(backend)
         k = NUM_DIRECTIONS
         self.x_proj_weight = nn.Parameter(torch.empty(k, dt_rank + 2 * d_state, dims))
         self.dt_proj_weight = nn.Parameter(torch.empty(k, dims, dt_rank))
@@ -103,6 +132,16 @@ class CrossScanCore(BaseModule):
 
     def forward(self, x: Tensor) -> Tensor:
         """Scan ``x`` (B, D, H, W) in four directions; returns (B, D, H, W)."""
+        backend = self.backend
+        if backend in ('auto', 'triton') and x.is_cuda and triton_scan_available():
+            return self._forward_fused(x)
+        if backend == 'triton':
+            raise RuntimeError("scan backend 'triton' needs CUDA tensors and an importable "
+                               f'Triton, got {x.device} tensors; use "auto" or "torch"')
+        return self._forward_unfused(x, backend)
+
+    def _forward_unfused(self, x: Tensor, backend: str) -> Tensor:
+        """Cross-scan copies, :func:`selective_scan`, cross-merge."""
         batch, dims, height, width = x.shape
         k, rank, n = NUM_DIRECTIONS, self.dt_rank, self.d_state
         xs = cross_scan(x)  # (B, K, D, L)
@@ -121,8 +160,26 @@ class CrossScanCore(BaseModule):
             self.D.float(),
             delta_bias=self.dt_proj_bias.view(-1).float(),
             delta_softplus=True,
-            backend=self.backend)  # (B, K*D, L)
+            backend=backend)  # (B, K*D, L)
         return cross_merge(y.view(batch, k, dims, length), height, width)
+
+    def _forward_fused(self, x: Tensor) -> Tensor:
+        """The same function with the projections computed per pixel and one
+        Triton scan reading all four directions in place (float32 state; the
+        inputs stay in the autocast dtype)."""
+        from ..ops.cross_selective_scan import cross_selective_scan  # needs Triton
+        batch, dims, height, width = x.shape
+        k, rank = NUM_DIRECTIONS, self.dt_rank
+        # (B, L, D): a view when x is channels-last in memory (SS2D's conv output)
+        pixels = x.permute(0, 2, 3, 1).reshape(batch, height * width, dims)
+        x_dbl = F.linear(pixels, self.x_proj_weight.flatten(0, 1))  # (B, L, K*(R+2N))
+        x_dbl = x_dbl.view(batch, height * width, k, -1)  # (B, L, K, R+2N)
+        dts = torch.einsum('blkr,kdr->blkd', x_dbl[..., :rank], self.dt_proj_weight)
+        y = cross_selective_scan(pixels, dts, x_dbl[..., rank:],
+                                 -torch.exp(self.A_log.float()).view(k, dims, self.d_state),
+                                 self.D.view(k, dims), self.dt_proj_bias, height,
+                                 width)  # (B, L, D)
+        return y.view(batch, height, width, dims).permute(0, 3, 1, 2)
 
     def extra_repr(self) -> str:
         return f'dims={self.dims}, dt_rank={self.dt_rank}, d_state={self.d_state}, ' \

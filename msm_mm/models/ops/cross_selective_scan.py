@@ -1,0 +1,301 @@
+"""The four-direction selective scan of SS2D as two Triton kernels.
+
+The unfused path of :class:`~msm_mm.models.layers.CrossScanCore` unfolds the
+map into four scan orders (row-major, column-major, both reversed), runs the
+selective scan and folds the four outputs back: three full copies of the map
+and a kernel that reaches about a tenth of the card's memory bandwidth. Here
+one kernel reads the map in place, in whatever order its direction needs,
+and writes every output back to its pixel; no scan-ordered copy exists.
+
+Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
+``K = 4`` directions)::
+
+    x      (B, L, D)        the map: u of every direction
+    dt     (B, L, K, D)     step sizes before bias and softplus
+    bc     (B, L, K, 2N)    B then C of every direction
+    A      (K, D, N), skip (K, D), bias (K, D)
+    y      (B, L, D)        the sum of the four directions' outputs
+
+Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
+``(t % H) * W + t // H`` (columns), and both with ``t`` replaced by
+``L - 1 - t`` (reversed). Inside a program a chunk of ``BLOCK_T`` steps is
+scanned in parallel with ``tl.associative_scan`` on the pairs
+``(decay, input)``; the state is carried from chunk to chunk. The backward
+recomputes the chunk-start states (one forward pass, not stored by the
+forward) and runs the adjoint recurrence in reverse the same way. Gradients
+of B, C, A, skip and bias are reductions over channels or time, accumulated
+with atomic adds, so their last bits depend on the order the programs run in
+(as with mamba-ssm's kernel).
+"""
+import torch
+import triton
+import triton.language as tl
+from torch import Tensor
+
+NUM_DIRECTIONS = 4
+
+
+@triton.jit
+def _linear_recurrence(decay_l, value_l, decay_r, value_r):
+    """Compose h -> decay_l * h + value_l, then h -> decay_r * h + value_r."""
+    return decay_l * decay_r, decay_r * value_l + value_r
+
+
+@triton.jit
+def _pixel(t, k, height, width, length):
+    """Pixel (row-major index) read at scan step ``t`` of direction ``k``."""
+    s = tl.where(k >= 2, length - 1 - t, t)
+    return tl.where(k % 2 == 1, (s % height) * width + s // height, s)
+
+
+@triton.jit
+def _softplus(v):
+    """softplus(v), and its derivative sigmoid(v); linear above 20 like
+    torch's and mamba-ssm's softplus."""
+    e = tl.exp(tl.minimum(v, 20.))
+    return tl.where(v > 20., v, tl.log(1. + e)), tl.where(v > 20., 1., e / (1. + e))
+
+
+@triton.jit
+def _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d, offs_n, mask_d, height, width, length,
+                  bias, strides, N: tl.constexpr):
+    """Load one chunk: u, the raw step size (BLOCK_D, BLOCK_T) and B, C
+    (N, BLOCK_T) of scan steps ``t``; zeros beyond the sequence."""
+    stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl, \
+        stride_bck = strides
+    mask_t = t < length
+    pos = _pixel(t, k, height, width, length)
+    mask = mask_d[:, None] & mask_t[None, :]
+    u = tl.load(x_ptr + b * stride_xb + pos[None, :] * stride_xl + offs_d[:, None], mask=mask,
+                other=0.).to(tl.float32)
+    dt = tl.load(dt_ptr + b * stride_dtb + pos[None, :] * stride_dtl + k * stride_dtk +
+                 offs_d[:, None], mask=mask, other=0.).to(tl.float32)
+    bc = bc_ptr + b * stride_bcb + pos[None, :] * stride_bcl + k * stride_bck + offs_n[:, None]
+    Bt = tl.load(bc, mask=mask_t[None, :], other=0.).to(tl.float32)
+    Ct = tl.load(bc + N, mask=mask_t[None, :], other=0.).to(tl.float32)
+    return pos, mask_t, mask, u, dt + bias[:, None], Bt, Ct
+
+
+@triton.jit
+def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_ptr, states_ptr,
+                           height, width, dim, stride_xb, stride_xl, stride_dtb, stride_dtl,
+                           stride_dtk, stride_bcb, stride_bcl, stride_bck,
+                           N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
+                           WRITE_Y: tl.constexpr, WRITE_STATES: tl.constexpr):
+    """Program (batch * direction, channel block): the whole sequence, chunk
+    by chunk. Writes y per direction, (B, L, K, D), and/or the state before
+    every chunk, (B, K, D, num_chunks, N)."""
+    b = tl.program_id(0) // NUM_DIRECTIONS
+    k = tl.program_id(0) % NUM_DIRECTIONS
+    strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
+               stride_bck)
+    length = height * width
+    num_chunks = tl.cdiv(length, BLOCK_T)
+    offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
+    offs_n = tl.arange(0, N)
+    offs_t = tl.arange(0, BLOCK_T)
+    mask_d = offs_d < dim
+    A = tl.load(A_ptr + (k * dim + offs_d[:, None]) * N + offs_n[None, :], mask=mask_d[:, None],
+                other=0.)  # (BLOCK_D, N)
+    bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    state_ptrs = states_ptr + (((b * NUM_DIRECTIONS + k) * dim + offs_d[:, None]) * num_chunks *
+                               N + offs_n[None, :])
+    h = tl.zeros([BLOCK_D, N], dtype=tl.float32)
+    for c in range(num_chunks):
+        t = c * BLOCK_T + offs_t
+        pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
+                                                        offs_n, mask_d, height, width, length,
+                                                        bias, strides, N)
+        if WRITE_STATES:
+            tl.store(state_ptrs + c * N, h, mask=mask_d[:, None])
+        delta, _ = _softplus(v)
+        # (BLOCK_D, N, BLOCK_T); steps past the end keep the state
+        decay = tl.where(mask_t[None, None, :], tl.exp(delta[:, None, :] * A[:, :, None]), 1.)
+        inp = (delta * u)[:, None, :] * Bt[None, :, :]
+        decay_cum, h_local = tl.associative_scan((decay, inp), 2, _linear_recurrence)
+        h_all = h_local + decay_cum * h[:, :, None]
+        if WRITE_Y:
+            y = tl.sum(h_all * Ct[None, :, :], 1) + skip[:, None] * u
+            tl.store(y_ptr + (pos[None, :] * NUM_DIRECTIONS + k) * dim + offs_d[:, None] +
+                     b * length * NUM_DIRECTIONS * dim, y, mask=mask)
+        h = tl.sum(tl.where(offs_t[None, None, :] == BLOCK_T - 1, h_all, 0.), 2)
+
+
+@triton.jit
+def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, states_ptr, dy_ptr,
+                           dx_ptr, ddt_ptr, dbc_ptr, dA_ptr, dskip_ptr, dbias_ptr, stride_dyb,
+                           stride_dyl, height, width, dim, stride_xb, stride_xl, stride_dtb,
+                           stride_dtl, stride_dtk, stride_bcb, stride_bcl, stride_bck,
+                           N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
+    """Program (batch * direction, channel block): the adjoint recurrence
+    ``g[t] = C[t] dy[t] + decay[t+1] g[t+1]`` chunk by chunk from the end.
+    Writes dx and ddt per direction, (B, L, K, D); adds into dbc, dA, dskip
+    and dbias (zero-initialised, float32)."""
+    b = tl.program_id(0) // NUM_DIRECTIONS
+    k = tl.program_id(0) % NUM_DIRECTIONS
+    strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
+               stride_bck)
+    length = height * width
+    num_chunks = tl.cdiv(length, BLOCK_T)
+    offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
+    offs_n = tl.arange(0, N)
+    offs_t = tl.arange(0, BLOCK_T)
+    mask_d = offs_d < dim
+    A = tl.load(A_ptr + (k * dim + offs_d[:, None]) * N + offs_n[None, :], mask=mask_d[:, None],
+                other=0.)
+    bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    state_ptrs = states_ptr + (((b * NUM_DIRECTIONS + k) * dim + offs_d[:, None]) * num_chunks *
+                               N + offs_n[None, :])
+    g_next = tl.zeros([BLOCK_D, N], dtype=tl.float32)  # g at the first step of the next chunk
+    dA = tl.zeros([BLOCK_D, N], dtype=tl.float32)
+    dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
+    dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
+    for i in range(num_chunks):
+        c = num_chunks - 1 - i
+        t = c * BLOCK_T + offs_t
+        pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
+                                                        offs_n, mask_d, height, width, length,
+                                                        bias, strides, N)
+        dy = tl.load(dy_ptr + b * stride_dyb + pos[None, :] * stride_dyl + offs_d[:, None],
+                     mask=mask, other=0.).to(tl.float32)
+        delta, dsoftplus = _softplus(v)
+        # recompute the states of the chunk from the stored state before it
+        decay = tl.where(mask_t[None, None, :], tl.exp(delta[:, None, :] * A[:, :, None]), 1.)
+        inp = (delta * u)[:, None, :] * Bt[None, :, :]
+        decay_cum, h_local = tl.associative_scan((decay, inp), 2, _linear_recurrence)
+        h0 = tl.load(state_ptrs + c * N, mask=mask_d[:, None], other=0.)
+        h_all = h_local + decay_cum * h0[:, :, None]
+        # decay[t + 1], zero past the end, then g in reverse
+        t1 = t + 1
+        _, mask_t1, mask1, _, v1, _, _ = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t1, offs_d,
+                                                       offs_n, mask_d, height, width, length,
+                                                       bias, strides, N)
+        delta1, _ = _softplus(v1)
+        decay1 = tl.where(mask_t1[None, None, :], tl.exp(delta1[:, None, :] * A[:, :, None]), 0.)
+        adj = Ct[None, :, :] * dy[:, None, :]
+        decay1_cum, g_local = tl.associative_scan((decay1, adj), 2, _linear_recurrence,
+                                                  reverse=True)
+        g = g_local + decay1_cum * g_next[:, :, None]  # (BLOCK_D, N, BLOCK_T)
+        # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
+        # reaches through the decay
+        g_carried = g * (h_all - inp)
+        gB = g * Bt[None, :, :]
+        ddelta = tl.sum(gB, 1) * u + tl.sum(g_carried * A[:, :, None], 1)
+        dx = tl.sum(gB, 1) * delta + dy * skip[:, None]
+        ddt = tl.where(mask, ddelta * dsoftplus, 0.)
+        out = (pos[None, :] * NUM_DIRECTIONS + k) * dim + offs_d[:, None] + \
+            b * length * NUM_DIRECTIONS * dim
+        tl.store(dx_ptr + out, dx, mask=mask)
+        tl.store(ddt_ptr + out, ddt, mask=mask)
+        dbc = dbc_ptr + (b * length + pos[None, :]) * NUM_DIRECTIONS * 2 * N + k * 2 * N + \
+            offs_n[:, None]
+        tl.atomic_add(dbc, tl.sum(g * (delta * u)[:, None, :], 0), mask=mask_t[None, :])
+        tl.atomic_add(dbc + N, tl.sum(h_all * dy[:, None, :], 0), mask=mask_t[None, :])
+        dA += tl.sum(g_carried * delta[:, None, :], 2)
+        dskip += tl.sum(dy * u, 1)
+        dbias += tl.sum(ddt, 1)
+        g_next = tl.sum(tl.where(offs_t[None, None, :] == 0, g, 0.), 2)
+    tl.atomic_add(dA_ptr + (k * dim + offs_d[:, None]) * N + offs_n[None, :], dA,
+                  mask=mask_d[:, None])
+    tl.atomic_add(dskip_ptr + k * dim + offs_d, dskip, mask=mask_d)
+    tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
+
+
+def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, height: int, width: int):
+    batch, length, dim = x.shape
+    if length != height * width:
+        raise ValueError(f'cross scan: x has {length} pixels, expected {height}x{width}')
+    if tuple(dt.shape) != (batch, length, NUM_DIRECTIONS, dim):
+        raise ValueError(f'cross scan: dt must be {(batch, length, NUM_DIRECTIONS, dim)}, '
+                         f'got {tuple(dt.shape)}')
+    d_state = A.shape[-1]
+    if tuple(bc.shape) != (batch, length, NUM_DIRECTIONS, 2 * d_state):
+        raise ValueError(f'cross scan: bc must be {(batch, length, NUM_DIRECTIONS, 2 * d_state)},'
+                         f' got {tuple(bc.shape)}')
+    if d_state & (d_state - 1):
+        raise ValueError(f'the Triton cross scan needs a power-of-two state size, got {d_state}')
+
+
+def _unit_last_stride(t: Tensor) -> Tensor:
+    """``t`` itself when its last dimension is contiguous, else a copy: the
+    kernels take any other strides."""
+    return t if t.stride(-1) == 1 else t.contiguous()
+
+
+class CrossSelectiveScan(torch.autograd.Function):
+    """Autograd op of the fused four-direction scan (shapes in the module
+    docstring). Inputs may be float32 or bfloat16/float16; the recurrence
+    runs in float32 and y is float32."""
+
+    # tile sizes and warps, measured on an H100 (docs/benchmark.md)
+    block_d = 4
+    block_t = 32
+    num_warps = 4
+
+    @staticmethod
+    def _launch(kernel, x, dt, bc, params, height, width, *args, **meta):
+        """Launch ``kernel`` on grid (batch * directions, channel blocks)."""
+        batch, _, dim = x.shape
+        grid = (batch * NUM_DIRECTIONS, triton.cdiv(dim, CrossSelectiveScan.block_d))
+        kernel[grid](x, dt, bc, *params, *args, height, width, dim, x.stride(0), x.stride(1),
+                     dt.stride(0), dt.stride(1), dt.stride(2), bc.stride(0), bc.stride(1),
+                     bc.stride(2), N=params[0].shape[-1], BLOCK_D=CrossSelectiveScan.block_d,
+                     BLOCK_T=CrossSelectiveScan.block_t, num_warps=CrossSelectiveScan.num_warps,
+                     **meta)
+
+    @staticmethod
+    def forward(ctx, x, dt, bc, A, skip, bias, height, width):
+        _check_inputs(x, dt, bc, A, height, width)
+        x, dt, bc = _unit_last_stride(x), _unit_last_stride(dt), _unit_last_stride(bc)
+        params = tuple(p.float().contiguous() for p in (A, skip, bias))
+        ctx.save_for_backward(x, dt, bc, *params)
+        ctx.size = (height, width)
+        batch, length, dim = x.shape
+        y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
+        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width, y,
+                                   y, WRITE_Y=True, WRITE_STATES=False)
+        return y.sum(2)  # (B, L, K, D) -> (B, L, D)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, dt, bc, *params = ctx.saved_tensors
+        height, width = ctx.size
+        batch, length, dim = x.shape
+        num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
+        # the state before every chunk, (B, K, D, num_chunks, N)
+        states = x.new_empty((batch, NUM_DIRECTIONS, dim, num_chunks, params[0].shape[-1]),
+                             dtype=torch.float32)
+        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width,
+                                   states, states, WRITE_Y=False, WRITE_STATES=True)
+        dy = _unit_last_stride(dy)
+        dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
+        ddt = torch.empty_like(dx)
+        dbc = torch.zeros(bc.shape, dtype=torch.float32, device=x.device)
+        dparams = [torch.zeros_like(p) for p in params]
+        CrossSelectiveScan._launch(_cross_scan_bwd_kernel, x, dt, bc, params, height, width,
+                                   states, dy, dx, ddt, dbc, *dparams, dy.stride(0), dy.stride(1))
+        return (dx.sum(2).to(x.dtype), ddt.to(dt.dtype), dbc.to(bc.dtype), *dparams, None, None)
+
+
+def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Tensor,
+                         bias: Tensor, height: int, width: int) -> Tensor:
+    """Selective scan of a channels-last map along the four SS2D directions,
+    summed (shapes in the module docstring).
+
+    Args:
+        x (Tensor): The map, (B, H*W, D).
+        dt (Tensor): Raw step sizes, (B, H*W, 4, D); softplus(dt + bias) is
+            the step.
+        bc (Tensor): B and C of each direction, (B, H*W, 4, 2N).
+        A (Tensor): State matrices, (4, D, N).
+        skip (Tensor): Skip weights D, (4, D).
+        bias (Tensor): Step-size biases, (4, D).
+        height (int): H.
+        width (int): W.
+
+    Returns:
+        Tensor: (B, H*W, D), float32.
+    """
+    return CrossSelectiveScan.apply(x, dt, bc, A, skip, bias, height, width)
