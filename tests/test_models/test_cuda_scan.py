@@ -70,7 +70,7 @@ def test_triton_cross_scan_equals_torch(size, dims):
                           torch.autograd.grad(got, params, grad),
                           torch.autograd.grad(want, params, grad)):
         # parameter gradients sum over up to 2*4*16128 steps: relative bound
-        torch.testing.assert_close(g, w, rtol=1e-3, atol=1e-3 * w.abs().max().item(),
+        torch.testing.assert_close(g, w, rtol=1e-3, atol=1e-3 * w.abs().max().item() + 1e-6,
                                    msg=lambda m: f'{name}: {m}')
 
 

@@ -33,6 +33,7 @@ import triton.language as tl
 from torch import Tensor
 
 NUM_DIRECTIONS = 4
+_K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
 
 
 @triton.jit
@@ -59,21 +60,27 @@ def _softplus(v):
 @triton.jit
 def _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d, offs_n, mask_d, height, width, length,
                   bias, strides, N: tl.constexpr):
-    """Load one chunk: u, the raw step size (BLOCK_D, BLOCK_T) and B, C
-    (N, BLOCK_T) of scan steps ``t``; zeros beyond the sequence."""
+    """Load one chunk: u and the step size before softplus (BLOCK_T, BLOCK_D),
+    B and C (BLOCK_T, N) of scan steps ``t``; zeros beyond the sequence."""
     stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl, \
         stride_bck = strides
     mask_t = t < length
     pos = _pixel(t, k, height, width, length)
-    mask = mask_d[:, None] & mask_t[None, :]
-    u = tl.load(x_ptr + b * stride_xb + pos[None, :] * stride_xl + offs_d[:, None], mask=mask,
+    mask = mask_t[:, None] & mask_d[None, :]
+    u = tl.load(x_ptr + b * stride_xb + pos[:, None] * stride_xl + offs_d[None, :], mask=mask,
                 other=0.).to(tl.float32)
-    dt = tl.load(dt_ptr + b * stride_dtb + pos[None, :] * stride_dtl + k * stride_dtk +
-                 offs_d[:, None], mask=mask, other=0.).to(tl.float32)
-    bc = bc_ptr + b * stride_bcb + pos[None, :] * stride_bcl + k * stride_bck + offs_n[:, None]
-    Bt = tl.load(bc, mask=mask_t[None, :], other=0.).to(tl.float32)
-    Ct = tl.load(bc + N, mask=mask_t[None, :], other=0.).to(tl.float32)
-    return pos, mask_t, mask, u, dt + bias[:, None], Bt, Ct
+    dt = tl.load(dt_ptr + b * stride_dtb + pos[:, None] * stride_dtl + k * stride_dtk +
+                 offs_d[None, :], mask=mask, other=0.).to(tl.float32)
+    bc = bc_ptr + b * stride_bcb + pos[:, None] * stride_bcl + k * stride_bck + offs_n[None, :]
+    Bt = tl.load(bc, mask=mask_t[:, None], other=0.).to(tl.float32)
+    Ct = tl.load(bc + N, mask=mask_t[:, None], other=0.).to(tl.float32)
+    return pos, mask_t, mask, u, dt + bias[None, :], Bt, Ct
+
+
+@triton.jit
+def _last(x, offs_t, BLOCK_T: tl.constexpr):
+    """Row ``BLOCK_T - 1`` of a (BLOCK_T, N, BLOCK_D) tile."""
+    return tl.sum(tl.where(offs_t[:, None, None] == BLOCK_T - 1, x, 0.), 0)
 
 
 @triton.jit
@@ -84,9 +91,12 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_p
                            WRITE_Y: tl.constexpr, WRITE_STATES: tl.constexpr):
     """Program (batch * direction, channel block): the whole sequence, chunk
     by chunk. Writes y per direction, (B, L, K, D), and/or the state before
-    every chunk, (B, K, D, num_chunks, N)."""
-    b = tl.program_id(0) // NUM_DIRECTIONS
-    k = tl.program_id(0) % NUM_DIRECTIONS
+    every chunk, (B, K, num_chunks, N, D).
+
+    Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
+    loads), time in each thread's registers (the scan runs in-thread)."""
+    b = tl.program_id(0) // _K
+    k = tl.program_id(0) % _K
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
     length = height * width
@@ -95,31 +105,31 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_p
     offs_n = tl.arange(0, N)
     offs_t = tl.arange(0, BLOCK_T)
     mask_d = offs_d < dim
-    A = tl.load(A_ptr + (k * dim + offs_d[:, None]) * N + offs_n[None, :], mask=mask_d[:, None],
-                other=0.)  # (BLOCK_D, N)
+    A = tl.load(A_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], mask=mask_d[None, :],
+                other=0.)  # (N, BLOCK_D)
     bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    state_ptrs = states_ptr + (((b * NUM_DIRECTIONS + k) * dim + offs_d[:, None]) * num_chunks *
-                               N + offs_n[None, :])
-    h = tl.zeros([BLOCK_D, N], dtype=tl.float32)
+    state_ptrs = states_ptr + ((b * _K + k) * num_chunks * N + offs_n[:, None]) * dim + \
+        offs_d[None, :]
+    h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     for c in range(num_chunks):
         t = c * BLOCK_T + offs_t
         pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
                                                         offs_n, mask_d, height, width, length,
                                                         bias, strides, N)
         if WRITE_STATES:
-            tl.store(state_ptrs + c * N, h, mask=mask_d[:, None])
+            tl.store(state_ptrs + c * N * dim, h, mask=mask_d[None, :])
         delta, _ = _softplus(v)
-        # (BLOCK_D, N, BLOCK_T); steps past the end keep the state
-        decay = tl.where(mask_t[None, None, :], tl.exp(delta[:, None, :] * A[:, :, None]), 1.)
-        inp = (delta * u)[:, None, :] * Bt[None, :, :]
-        decay_cum, h_local = tl.associative_scan((decay, inp), 2, _linear_recurrence)
-        h_all = h_local + decay_cum * h[:, :, None]
+        # (BLOCK_T, N, BLOCK_D); steps past the end keep the state
+        decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
+        inp = (delta * u)[:, None, :] * Bt[:, :, None]
+        decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
+        h_all = h_local + decay_cum * h[None, :, :]
         if WRITE_Y:
-            y = tl.sum(h_all * Ct[None, :, :], 1) + skip[:, None] * u
-            tl.store(y_ptr + (pos[None, :] * NUM_DIRECTIONS + k) * dim + offs_d[:, None] +
-                     b * length * NUM_DIRECTIONS * dim, y, mask=mask)
-        h = tl.sum(tl.where(offs_t[None, None, :] == BLOCK_T - 1, h_all, 0.), 2)
+            y = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
+            tl.store(y_ptr + (pos[:, None] * _K + k) * dim + offs_d[None, :] +
+                     b * length * _K * dim, y, mask=mask)
+        h = _last(h_all, offs_t, BLOCK_T)
 
 
 @triton.jit
@@ -132,8 +142,8 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, sta
     ``g[t] = C[t] dy[t] + decay[t+1] g[t+1]`` chunk by chunk from the end.
     Writes dx and ddt per direction, (B, L, K, D); adds into dbc, dA, dskip
     and dbias (zero-initialised, float32)."""
-    b = tl.program_id(0) // NUM_DIRECTIONS
-    k = tl.program_id(0) % NUM_DIRECTIONS
+    b = tl.program_id(0) // _K
+    k = tl.program_id(0) % _K
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
     length = height * width
@@ -142,14 +152,14 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, sta
     offs_n = tl.arange(0, N)
     offs_t = tl.arange(0, BLOCK_T)
     mask_d = offs_d < dim
-    A = tl.load(A_ptr + (k * dim + offs_d[:, None]) * N + offs_n[None, :], mask=mask_d[:, None],
-                other=0.)
+    A = tl.load(A_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], mask=mask_d[None, :],
+                other=0.)  # (N, BLOCK_D)
     bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    state_ptrs = states_ptr + (((b * NUM_DIRECTIONS + k) * dim + offs_d[:, None]) * num_chunks *
-                               N + offs_n[None, :])
-    g_next = tl.zeros([BLOCK_D, N], dtype=tl.float32)  # g at the first step of the next chunk
-    dA = tl.zeros([BLOCK_D, N], dtype=tl.float32)
+    state_ptrs = states_ptr + ((b * _K + k) * num_chunks * N + offs_n[:, None]) * dim + \
+        offs_d[None, :]
+    g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
+    dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
     dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
     for i in range(num_chunks):
@@ -158,47 +168,44 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, sta
         pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
                                                         offs_n, mask_d, height, width, length,
                                                         bias, strides, N)
-        dy = tl.load(dy_ptr + b * stride_dyb + pos[None, :] * stride_dyl + offs_d[:, None],
+        dy = tl.load(dy_ptr + b * stride_dyb + pos[:, None] * stride_dyl + offs_d[None, :],
                      mask=mask, other=0.).to(tl.float32)
         delta, dsoftplus = _softplus(v)
         # recompute the states of the chunk from the stored state before it
-        decay = tl.where(mask_t[None, None, :], tl.exp(delta[:, None, :] * A[:, :, None]), 1.)
-        inp = (delta * u)[:, None, :] * Bt[None, :, :]
-        decay_cum, h_local = tl.associative_scan((decay, inp), 2, _linear_recurrence)
-        h0 = tl.load(state_ptrs + c * N, mask=mask_d[:, None], other=0.)
-        h_all = h_local + decay_cum * h0[:, :, None]
+        decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
+        inp = (delta * u)[:, None, :] * Bt[:, :, None]
+        decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
+        h0 = tl.load(state_ptrs + c * N * dim, mask=mask_d[None, :], other=0.)
+        h_all = h_local + decay_cum * h0[None, :, :]
         # decay[t + 1], zero past the end, then g in reverse
-        t1 = t + 1
-        _, mask_t1, mask1, _, v1, _, _ = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t1, offs_d,
-                                                       offs_n, mask_d, height, width, length,
-                                                       bias, strides, N)
+        _, mask_t1, _, _, v1, _, _ = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t + 1, offs_d,
+                                                   offs_n, mask_d, height, width, length, bias,
+                                                   strides, N)
         delta1, _ = _softplus(v1)
-        decay1 = tl.where(mask_t1[None, None, :], tl.exp(delta1[:, None, :] * A[:, :, None]), 0.)
-        adj = Ct[None, :, :] * dy[:, None, :]
-        decay1_cum, g_local = tl.associative_scan((decay1, adj), 2, _linear_recurrence,
+        decay1 = tl.where(mask_t1[:, None, None], tl.exp(delta1[:, None, :] * A[None, :, :]), 0.)
+        adj = Ct[:, :, None] * dy[:, None, :]
+        decay1_cum, g_local = tl.associative_scan((decay1, adj), 0, _linear_recurrence,
                                                   reverse=True)
-        g = g_local + decay1_cum * g_next[:, :, None]  # (BLOCK_D, N, BLOCK_T)
+        g = g_local + decay1_cum * g_next[None, :, :]  # (BLOCK_T, N, BLOCK_D)
         # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
         # reaches through the decay
         g_carried = g * (h_all - inp)
-        gB = g * Bt[None, :, :]
-        ddelta = tl.sum(gB, 1) * u + tl.sum(g_carried * A[:, :, None], 1)
-        dx = tl.sum(gB, 1) * delta + dy * skip[:, None]
+        gB = tl.sum(g * Bt[:, :, None], 1)
+        ddelta = gB * u + tl.sum(g_carried * A[None, :, :], 1)
+        dx = gB * delta + dy * skip[None, :]
         ddt = tl.where(mask, ddelta * dsoftplus, 0.)
-        out = (pos[None, :] * NUM_DIRECTIONS + k) * dim + offs_d[:, None] + \
-            b * length * NUM_DIRECTIONS * dim
+        out = (pos[:, None] * _K + k) * dim + offs_d[None, :] + b * length * _K * dim
         tl.store(dx_ptr + out, dx, mask=mask)
         tl.store(ddt_ptr + out, ddt, mask=mask)
-        dbc = dbc_ptr + (b * length + pos[None, :]) * NUM_DIRECTIONS * 2 * N + k * 2 * N + \
-            offs_n[:, None]
-        tl.atomic_add(dbc, tl.sum(g * (delta * u)[:, None, :], 0), mask=mask_t[None, :])
-        tl.atomic_add(dbc + N, tl.sum(h_all * dy[:, None, :], 0), mask=mask_t[None, :])
-        dA += tl.sum(g_carried * delta[:, None, :], 2)
-        dskip += tl.sum(dy * u, 1)
-        dbias += tl.sum(ddt, 1)
-        g_next = tl.sum(tl.where(offs_t[None, None, :] == 0, g, 0.), 2)
-    tl.atomic_add(dA_ptr + (k * dim + offs_d[:, None]) * N + offs_n[None, :], dA,
-                  mask=mask_d[:, None])
+        dbc = dbc_ptr + (b * length + pos[:, None]) * _K * 2 * N + k * 2 * N + offs_n[None, :]
+        tl.atomic_add(dbc, tl.sum(g * (delta * u)[:, None, :], 2), mask=mask_t[:, None])
+        tl.atomic_add(dbc + N, tl.sum(h_all * dy[:, None, :], 2), mask=mask_t[:, None])
+        dA += tl.sum(g_carried * delta[:, None, :], 0)
+        dskip += tl.sum(dy * u, 0)
+        dbias += tl.sum(ddt, 0)
+        g_next = tl.sum(tl.where(offs_t[:, None, None] == 0, g, 0.), 0)
+    tl.atomic_add(dA_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], dA,
+                  mask=mask_d[None, :])
     tl.atomic_add(dskip_ptr + k * dim + offs_d, dskip, mask=mask_d)
     tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
 
@@ -230,9 +237,9 @@ class CrossSelectiveScan(torch.autograd.Function):
     runs in float32 and y is float32."""
 
     # tile sizes and warps, measured on an H100 (docs/benchmark.md)
-    block_d = 4
-    block_t = 32
-    num_warps = 4
+    block_d = 16
+    block_t = 8
+    num_warps = 2
 
     @staticmethod
     def _launch(kernel, x, dt, bc, params, height, width, *args, **meta):
@@ -264,8 +271,8 @@ class CrossSelectiveScan(torch.autograd.Function):
         height, width = ctx.size
         batch, length, dim = x.shape
         num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
-        # the state before every chunk, (B, K, D, num_chunks, N)
-        states = x.new_empty((batch, NUM_DIRECTIONS, dim, num_chunks, params[0].shape[-1]),
+        # the state before every chunk, (B, K, num_chunks, N, D)
+        states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, params[0].shape[-1], dim),
                              dtype=torch.float32)
         CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width,
                                    states, states, WRITE_Y=False, WRITE_STATES=True)
