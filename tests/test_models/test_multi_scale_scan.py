@@ -77,3 +77,9 @@ def test_ss2d_parameter_formula():
     c = 32
     ss2d = SS2D(c)
     assert sum(p.numel() for p in ss2d.parameters()) + 2 * c == 7 * c * c + 426 * c
+
+
+def test_triton_backend_on_cpu_tensors_names_the_problem():
+    core = CrossScanCore(4, dt_rank=1, d_state=4, backend='triton')
+    with pytest.raises(RuntimeError, match="scan backend 'triton' needs CUDA tensors"):
+        core(torch.randn(1, 4, 3, 5))

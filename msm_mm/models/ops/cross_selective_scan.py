@@ -18,9 +18,12 @@ Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
 
 Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
 ``(t % H) * W + t // H`` (columns), and both with ``t`` replaced by
-``L - 1 - t`` (reversed). Inside a program a chunk of ``BLOCK_T`` steps is
-scanned in parallel with ``tl.associative_scan`` on the pairs
-``(decay, input)``; the state is carried from chunk to chunk. The backward
+``L - 1 - t`` (reversed). A program owns ``BLOCK_D`` channels of one image
+and direction and walks the sequence in chunks of ``BLOCK_T`` steps; a chunk
+is a (BLOCK_T, N, BLOCK_D) tile with the channels across the lanes (coalesced
+loads) and the steps in each thread's registers, scanned with
+``tl.associative_scan`` on the pairs ``(decay, input)``; the state is carried
+from chunk to chunk. The backward
 recomputes the chunk-start states (one forward pass, not stored by the
 forward) and runs the adjoint recurrence in reverse the same way. Gradients
 of B, C, A, skip and bias are reductions over channels or time, accumulated
@@ -84,6 +87,29 @@ def _last(x, offs_t, BLOCK_T: tl.constexpr):
 
 
 @triton.jit
+def _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N: tl.constexpr,
+                   BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
+    """What a program (batch * direction, channel block) needs first: its
+    image and direction, sizes, offsets, its channels' A (N, BLOCK_D), bias and
+    skip, and the addresses of its chunk states (B, K, num_chunks, N, D)."""
+    b = tl.program_id(0) // _K
+    k = tl.program_id(0) % _K
+    length = height * width
+    num_chunks = tl.cdiv(length, BLOCK_T)
+    offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
+    offs_n = tl.arange(0, N)
+    offs_t = tl.arange(0, BLOCK_T)
+    mask_d = offs_d < dim
+    A = tl.load(A_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], mask=mask_d[None, :],
+                other=0.)
+    bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    state_ptrs = states_ptr + ((b * _K + k) * num_chunks * N + offs_n[:, None]) * dim + \
+        offs_d[None, :]
+    return b, k, length, num_chunks, offs_d, offs_n, offs_t, mask_d, A, bias, skip, state_ptrs
+
+
+@triton.jit
 def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_ptr, states_ptr,
                            height, width, dim, stride_xb, stride_xl, stride_dtb, stride_dtl,
                            stride_dtk, stride_bcb, stride_bcl, stride_bck,
@@ -95,22 +121,11 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_p
 
     Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
     loads), time in each thread's registers (the scan runs in-thread)."""
-    b = tl.program_id(0) // _K
-    k = tl.program_id(0) % _K
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
-    length = height * width
-    num_chunks = tl.cdiv(length, BLOCK_T)
-    offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
-    offs_n = tl.arange(0, N)
-    offs_t = tl.arange(0, BLOCK_T)
-    mask_d = offs_d < dim
-    A = tl.load(A_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], mask=mask_d[None, :],
-                other=0.)  # (N, BLOCK_D)
-    bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    state_ptrs = states_ptr + ((b * _K + k) * num_chunks * N + offs_n[:, None]) * dim + \
-        offs_d[None, :]
+    b, k, length, num_chunks, offs_d, offs_n, offs_t, mask_d, A, bias, skip, state_ptrs = \
+        _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N, BLOCK_D,
+                       BLOCK_T)
     h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     for c in range(num_chunks):
         t = c * BLOCK_T + offs_t
@@ -142,22 +157,11 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, sta
     ``g[t] = C[t] dy[t] + decay[t+1] g[t+1]`` chunk by chunk from the end.
     Writes dx and ddt per direction, (B, L, K, D); adds into dbc, dA, dskip
     and dbias (zero-initialised, float32)."""
-    b = tl.program_id(0) // _K
-    k = tl.program_id(0) % _K
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
-    length = height * width
-    num_chunks = tl.cdiv(length, BLOCK_T)
-    offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
-    offs_n = tl.arange(0, N)
-    offs_t = tl.arange(0, BLOCK_T)
-    mask_d = offs_d < dim
-    A = tl.load(A_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], mask=mask_d[None, :],
-                other=0.)  # (N, BLOCK_D)
-    bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    state_ptrs = states_ptr + ((b * _K + k) * num_chunks * N + offs_n[:, None]) * dim + \
-        offs_d[None, :]
+    b, k, length, num_chunks, offs_d, offs_n, offs_t, mask_d, A, bias, skip, state_ptrs = \
+        _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N, BLOCK_D,
+                       BLOCK_T)
     g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
@@ -236,7 +240,7 @@ class CrossSelectiveScan(torch.autograd.Function):
     docstring). Inputs may be float32 or bfloat16/float16; the recurrence
     runs in float32 and y is float32."""
 
-    # tile sizes and warps, measured on an H100 (docs/benchmark.md)
+    # tile sizes and warps: the fastest of a sweep on an H200 (docs/benchmark.md)
     block_d = 16
     block_t = 8
     num_warps = 2
@@ -261,6 +265,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         ctx.size = (height, width)
         batch, length, dim = x.shape
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
+        # y also stands in for the unused states pointer
         CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width, y,
                                    y, WRITE_Y=True, WRITE_STATES=False)
         return y.sum(2)  # (B, L, K, D) -> (B, L, D)
@@ -274,6 +279,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         # the state before every chunk, (B, K, num_chunks, N, D)
         states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, params[0].shape[-1], dim),
                              dtype=torch.float32)
+        # states also stands in for the unused y pointer
         CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width,
                                    states, states, WRITE_Y=False, WRITE_STATES=True)
         dy = _unit_last_stride(dy)
