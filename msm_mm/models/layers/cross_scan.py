@@ -177,7 +177,7 @@ class CrossScanCore(BaseModule):
         pixels = x.permute(0, 2, 3, 1).reshape(batch, height * width, dims)
         x_dbl = F.linear(pixels, self.x_proj_weight.flatten(0, 1))  # (B, L, K*(R+2N))
         x_dbl = x_dbl.view(batch, height * width, k, -1)  # (B, L, K, R+2N)
-        dts = torch.einsum('blkr,kdr->blkd', x_dbl[..., :rank], self.dt_proj_weight)
+        dts = torch.einsum('blkr,kdr->blkd', x_dbl[..., :rank], self.dt_proj_weight)  # (B, L, K, D)
         y = cross_selective_scan(pixels, dts, x_dbl[..., rank:],
                                  -torch.exp(self.A_log.float()).view(k, dims, self.d_state),
                                  self.D.view(k, dims), self.dt_proj_bias, height,
