@@ -94,15 +94,21 @@ def test_multi_scale_scan_backends_agree(tokenization, backend):
     torch.testing.assert_close(gx_fast, gx_ref, rtol=1e-3, atol=1e-3)
 
 
-@needs_mamba
-def test_swin_l_msm_nyud_training_step():
+def _msm_nyud_config():
+    """configs/msm/msm_swin-l_nyud.py, with mmseg's registry scope set."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '../../configs/msm/msm_swin-l_nyud.py'))
+    init_default_scope('mmseg')
+    return cfg
+
+
+@needs_mamba
+def test_swin_l_msm_nyud_training_step():
     from mmseg.registry import MODELS
 
     from msm_mm.structures import MultiTaskDataSample
-    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '../../configs/msm/msm_swin-l_nyud.py'))
-    init_default_scope('mmseg')
+    cfg = _msm_nyud_config()
     cfg.model.pop('data_preprocessor', None)
     model = MODELS.build(cfg.model).cuda().train()
     h, w = 448, 576
@@ -126,15 +132,6 @@ def test_swin_l_msm_nyud_training_step():
           f'peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB')
 
 
-def _msm_nyud_decode_head():
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import MODELS
-    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '../../configs/msm/msm_swin-l_nyud.py'))
-    init_default_scope('mmseg')
-    return MODELS.build(cfg.model.decode_head).cuda().eval()
-
-
 def _relative_errors(got: dict, want: dict) -> dict:
     return {t: ((got[t].float() - want[t]).norm() / want[t].norm()).item() for t in want}
 
@@ -144,8 +141,9 @@ def test_msm_decoder_triton_equals_torch_and_bf16_within_tolerance():
     """The full-size MSM NYUD decoder at 448x576 (random weights and Swin-L
     features): the Triton path equals the PyTorch one in float32 (relative
     L2 error < 1e-4 per task), and bf16 autocast stays within 2% of float32."""
+    from mmseg.registry import MODELS
     torch.manual_seed(0)
-    head = _msm_nyud_decode_head()
+    head = MODELS.build(_msm_nyud_config().model.decode_head).cuda().eval()
     feats = [torch.randn(1, c, 112 >> i, 144 >> i, device='cuda')
              for i, c in enumerate((192, 384, 768, 1536))]
 

@@ -61,23 +61,32 @@ def _softplus(v):
 
 
 @triton.jit
+def _chunk_step_sizes(dt_ptr, b, k, t, mask_d, offs_d, height, width, length, bias, strides):
+    """Pixels, masks and the step sizes before softplus (BLOCK_T, BLOCK_D) of
+    scan steps ``t``; zeros beyond the sequence."""
+    _, _, stride_dtb, stride_dtl, stride_dtk, _, _, _ = strides
+    mask_t = t < length
+    pos = _pixel(t, k, height, width, length)
+    mask = mask_t[:, None] & mask_d[None, :]
+    dt = tl.load(dt_ptr + b * stride_dtb + pos[:, None] * stride_dtl + k * stride_dtk +
+                 offs_d[None, :], mask=mask, other=0.).to(tl.float32)
+    return pos, mask_t, mask, dt + bias[None, :]
+
+
+@triton.jit
 def _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d, offs_n, mask_d, height, width, length,
                   bias, strides, N: tl.constexpr):
     """Load one chunk: u and the step size before softplus (BLOCK_T, BLOCK_D),
     B and C (BLOCK_T, N) of scan steps ``t``; zeros beyond the sequence."""
-    stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl, \
-        stride_bck = strides
-    mask_t = t < length
-    pos = _pixel(t, k, height, width, length)
-    mask = mask_t[:, None] & mask_d[None, :]
+    stride_xb, stride_xl, _, _, _, stride_bcb, stride_bcl, stride_bck = strides
+    pos, mask_t, mask, v = _chunk_step_sizes(dt_ptr, b, k, t, mask_d, offs_d, height, width,
+                                             length, bias, strides)
     u = tl.load(x_ptr + b * stride_xb + pos[:, None] * stride_xl + offs_d[None, :], mask=mask,
                 other=0.).to(tl.float32)
-    dt = tl.load(dt_ptr + b * stride_dtb + pos[:, None] * stride_dtl + k * stride_dtk +
-                 offs_d[None, :], mask=mask, other=0.).to(tl.float32)
     bc = bc_ptr + b * stride_bcb + pos[:, None] * stride_bcl + k * stride_bck + offs_n[None, :]
     Bt = tl.load(bc, mask=mask_t[:, None], other=0.).to(tl.float32)
     Ct = tl.load(bc + N, mask=mask_t[:, None], other=0.).to(tl.float32)
-    return pos, mask_t, mask, u, dt + bias[None, :], Bt, Ct
+    return pos, mask_t, mask, u, v, Bt, Ct
 
 
 @triton.jit
@@ -182,9 +191,8 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, sta
         h0 = tl.load(state_ptrs + c * N * dim, mask=mask_d[None, :], other=0.)
         h_all = h_local + decay_cum * h0[None, :, :]
         # decay[t + 1], zero past the end, then g in reverse
-        _, mask_t1, _, _, v1, _, _ = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t + 1, offs_d,
-                                                   offs_n, mask_d, height, width, length, bias,
-                                                   strides, N)
+        _, mask_t1, _, v1 = _chunk_step_sizes(dt_ptr, b, k, t + 1, mask_d, offs_d, height, width,
+                                              length, bias, strides)
         delta1, _ = _softplus(v1)
         decay1 = tl.where(mask_t1[:, None, None], tl.exp(delta1[:, None, :] * A[None, :, :]), 0.)
         adj = Ct[:, :, None] * dy[:, None, :]
