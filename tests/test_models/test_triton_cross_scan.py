@@ -31,15 +31,22 @@ full = torch.randn(2, 9, 5, 7).to(memory_format=torch.channels_last)
 x = full[:, 1:7].detach().requires_grad_()
 params = list(core.parameters())
 want = core._forward_unfused(x, 'torch')
-got = core._forward_fused(x)
 grad = torch.randn_like(want)
 want_grads = torch.autograd.grad(want, [x] + params, grad)
-got_grads = torch.autograd.grad(got, [x] + params, grad)
-torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 names = ['x'] + [n for n, _ in core.named_parameters()]
-for name, g, w in zip(names, got_grads, want_grads):
-    torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4, msg=lambda m: f'{name}: {m}')
-print('fused == unfused on 5x7, forward and', len(names), 'gradients')
+# 5 chunks of 8 steps on 2 * 4 programs: one segment, then 3 segments of 2, 2
+# and 1 chunks, then one segment per chunk
+for min_programs, num_segments in [(1, 1), (24, 3), (2048, 5)]:
+    CrossSelectiveScan.min_programs = min_programs
+    assert CrossSelectiveScan.segments(2, 6, 35)[1] == num_segments
+    got = core._forward_fused(x)
+    got_grads = torch.autograd.grad(got, [x] + params, grad)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    for name, g, w in zip(names, got_grads, want_grads):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4,
+                                   msg=lambda m: f'{num_segments} segments, {name}: {m}')
+    print(f'{num_segments} segments: fused == unfused on 5x7, forward and', len(names),
+          'gradients')
 '''
 
 
@@ -48,4 +55,6 @@ def test_fused_scan_equals_unfused_in_interpreter():
     result = subprocess.run([sys.executable, '-c', CHECK], env=env, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert 'fused == unfused on 5x7, forward and 6 gradients' in result.stdout
+    for num_segments in (1, 3, 5):
+        assert f'{num_segments} segments: fused == unfused on 5x7, forward and 6 gradients' \
+            in result.stdout

@@ -26,7 +26,7 @@ from benchmark import random_samples  # noqa: E402  (sibling script)
 
 #: Kernel-name patterns per category, tried in order.
 CATEGORIES = [
-    ('selective scan', r'selective_scan|SelectiveScan'),
+    ('selective scan', r'selective_scan|SelectiveScan|cross_scan_'),
     ('matrix products', r'gemm|Gemm|xmma|cutlass|cublas|matmul|wgmma|sm90|dot_kernel'),
     ('normalisation', r'layer_norm|LayerNorm|layernorm'),
     ('convolution', r'conv|Conv|depthwise'),

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from ..ops.selective_scan import SCAN_BACKENDS, mamba_ssm_available, selective_scan
+from ..ops.selective_scan import SCAN_BACKENDS, selective_scan
 
 #: Scan directions of SS2D: row-major, column-major, and both reversed.
 NUM_DIRECTIONS = 4
@@ -84,12 +84,13 @@ class CrossScanCore(BaseModule):
         dt_max (float): Largest initial step size. Defaults to 0.1.
         dt_init_floor (float): Floor of initial step sizes. Defaults to 1e-4.
         backend (str): 'triton' (the fused kernels of
-            :mod:`msm_mm.models.ops.cross_selective_scan`, CUDA only: about
-            30% less training memory, slower than mamba-ssm, see
+            :mod:`msm_mm.models.ops.cross_selective_scan`, CUDA only: faster
+            and about 30% less memory in training than mamba-ssm, see
             docs/benchmark.md), or a :func:`msm_mm.models.ops.selective_scan`
             backend after an unfused cross-scan: 'torch' or 'mamba_ssm'.
-            'auto' takes mamba-ssm for CUDA tensors where it imports, else
-            'triton' for CUDA tensors, else 'torch'. Defaults to 'auto'.
+            'auto' takes 'triton' for CUDA tensors where Triton imports, else
+            mamba-ssm for CUDA tensors where it imports, else 'torch'.
+            Defaults to 'auto'.
     """
 
     def __init__(self,
@@ -134,8 +135,8 @@ class CrossScanCore(BaseModule):
     def forward(self, x: Tensor) -> Tensor:
         """Scan ``x`` (B, D, H, W) in four directions; returns (B, D, H, W)."""
         backend = self.backend
-        if backend == 'auto' and x.is_cuda and not mamba_ssm_available():
-            backend = 'triton' if triton_scan_available() else 'torch'
+        if backend == 'auto' and x.is_cuda and triton_scan_available():
+            backend = 'triton'
         if backend != 'triton':
             return self._forward_unfused(x, backend)
         if not (x.is_cuda and triton_scan_available()):

@@ -19,17 +19,28 @@ Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
 Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
 ``(t % H) * W + t // H`` (columns), and both with ``t`` replaced by
 ``L - 1 - t`` (reversed). A program owns ``BLOCK_D`` channels of one image
-and direction and walks the sequence in chunks of ``BLOCK_T`` steps; a chunk
-is a (BLOCK_T, N, BLOCK_D) tile with the channels across the lanes (coalesced
-loads) and the steps in each thread's registers, scanned with
-``tl.associative_scan`` on the pairs ``(decay, input)``; the state is carried
-from chunk to chunk. The backward
-recomputes the chunk-start states (one forward pass, not stored by the
-forward) and runs the adjoint recurrence in reverse the same way. Gradients
-of B, C, A, skip and bias are reductions over channels or time, accumulated
-with atomic adds, so their last bits depend on the order the programs run in
-(as with mamba-ssm's kernel).
+and direction and walks its part of the sequence in chunks of ``BLOCK_T``
+steps; a chunk is a (BLOCK_T, N, BLOCK_D) tile with the channels across the
+lanes (coalesced loads) and the steps in each thread's registers, scanned
+with ``tl.associative_scan`` on the pairs ``(decay, input)``; the state is
+carried from chunk to chunk.
+
+A scan with too few programs to fill the card (few channels, long
+sequences: the decoder's last stage) is split into ``S`` segments of whole
+chunks, one program each: a first pass scans every segment from a zero
+state and keeps its end state and the sum of its step sizes (its decay is
+``exp(A * sum)``); the second pass starts each segment from the state the
+summaries of the segments before it fold to. The backward does the same for
+the adjoint recurrence, from the end. It recomputes the chunk-start states
+(one forward pass, not stored by the forward) and runs the adjoint in
+reverse chunk by chunk. Gradients of A, skip and bias are atomic float32
+sums over programs, so their last bits depend on the order the programs run
+in (as with mamba-ssm's kernel); those of B and C are written per channel
+block and summed after the kernel.
 """
+import functools
+from typing import Tuple
+
 import torch
 import triton
 import triton.language as tl
@@ -96,15 +107,21 @@ def _last(x, offs_t, BLOCK_T: tl.constexpr):
 
 
 @triton.jit
-def _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N: tl.constexpr,
-                   BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
-    """What a program (batch * direction, channel block) needs first: its
-    image and direction, sizes, offsets, its channels' A (N, BLOCK_D), bias and
-    skip, and the addresses of its chunk states (B, K, num_chunks, N, D)."""
+def _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, height, width, dim,
+                   seg_chunks, num_segments, N: tl.constexpr, BLOCK_D: tl.constexpr,
+                   BLOCK_T: tl.constexpr):
+    """What a program (batch * direction, channel block, segment) needs first:
+    its image, direction and segment, the chunks of its segment ``[first,
+    end)``, offsets, its channels' A (N, BLOCK_D), bias and skip, and the
+    addresses of segment 0's summary: state (N, BLOCK_D) in (B, K, S, N, D),
+    sum of step sizes (BLOCK_D) in (B, K, S, D)."""
     b = tl.program_id(0) // _K
     k = tl.program_id(0) % _K
+    seg = tl.program_id(2)
     length = height * width
     num_chunks = tl.cdiv(length, BLOCK_T)
+    first = seg * seg_chunks
+    end = tl.minimum(first + seg_chunks, num_chunks)
     offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
     offs_n = tl.arange(0, N)
     offs_t = tl.arange(0, BLOCK_T)
@@ -113,36 +130,52 @@ def _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N:
                 other=0.)
     bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    state_ptrs = states_ptr + ((b * _K + k) * num_chunks * N + offs_n[:, None]) * dim + \
-        offs_d[None, :]
-    return b, k, length, num_chunks, offs_d, offs_n, offs_t, mask_d, A, bias, skip, state_ptrs
+    bk = b * _K + k
+    seg_state = seg_state_ptr + (bk * num_segments * N + offs_n[:, None]) * dim + offs_d[None, :]
+    seg_dsum = seg_dsum_ptr + bk * num_segments * dim + offs_d
+    return (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias,
+            skip, seg_state, seg_dsum)
 
 
 @triton.jit
-def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_ptr, states_ptr,
-                           height, width, dim, stride_xb, stride_xl, stride_dtb, stride_dtl,
-                           stride_dtk, stride_bcb, stride_bcl, stride_bck,
-                           N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
+def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                           seg_dsum_ptr, y_ptr, states_ptr, height, width, dim, seg_chunks,
+                           num_segments, stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk,
+                           stride_bcb, stride_bcl, stride_bck, N: tl.constexpr,
+                           BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr, SUMMARY: tl.constexpr,
                            WRITE_Y: tl.constexpr, WRITE_STATES: tl.constexpr):
-    """Program (batch * direction, channel block): the whole sequence, chunk
-    by chunk. Writes y per direction, (B, L, K, D), and/or the state before
-    every chunk, (B, K, num_chunks, N, D).
+    """Program (batch * direction, channel block, segment): the chunks of one
+    segment of the sequence, in order.
+
+    ``SUMMARY``: scan the segment from a zero state; write its end state and
+    its sum of step sizes (the segment's decay is ``exp(A * sum)``).
+    Otherwise start from the state the earlier segments' summaries fold to,
+    and write y per direction, (B, L, K, D), and/or the state before every
+    chunk, (B, K, num_chunks, N, D).
 
     Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
     loads), time in each thread's registers (the scan runs in-thread)."""
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
-    b, k, length, num_chunks, offs_d, offs_n, offs_t, mask_d, A, bias, skip, state_ptrs = \
-        _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N, BLOCK_D,
-                       BLOCK_T)
+    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
+     seg_state, seg_dsum) = _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                                           seg_dsum_ptr, height, width, dim, seg_chunks,
+                                           num_segments, N, BLOCK_D, BLOCK_T)
     h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
-    for c in range(num_chunks):
+    if not SUMMARY:
+        for s in range(seg):
+            dsum = tl.load(seg_dsum + s * dim, mask=mask_d, other=0.)
+            h = tl.exp(A * dsum[None, :]) * h + tl.load(seg_state + s * N * dim,
+                                                        mask=mask_d[None, :], other=0.)
+    dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
+    for c in range(first, end):
         t = c * BLOCK_T + offs_t
         pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
                                                         offs_n, mask_d, height, width, length,
                                                         bias, strides, N)
         if WRITE_STATES:
-            tl.store(state_ptrs + c * N * dim, h, mask=mask_d[None, :])
+            tl.store(states_ptr + (((b * _K + k) * num_chunks + c) * N + offs_n[:, None]) * dim +
+                     offs_d[None, :], h, mask=mask_d[None, :])
         delta, _ = _softplus(v)
         # (BLOCK_T, N, BLOCK_D); steps past the end keep the state
         decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
@@ -153,43 +186,57 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, y_p
             y = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
             tl.store(y_ptr + (pos[:, None] * _K + k) * dim + offs_d[None, :] +
                      b * length * _K * dim, y, mask=mask)
+        if SUMMARY:
+            dsum += tl.sum(tl.where(mask_t[:, None], delta, 0.), 0)
         h = _last(h_all, offs_t, BLOCK_T)
+    if SUMMARY:
+        tl.store(seg_state + seg * N * dim, h, mask=mask_d[None, :])
+        tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
 
 
 @triton.jit
-def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, states_ptr, dy_ptr,
-                           dx_ptr, ddt_ptr, dbc_ptr, dA_ptr, dskip_ptr, dbias_ptr, stride_dyb,
-                           stride_dyl, height, width, dim, stride_xb, stride_xl, stride_dtb,
+def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                           seg_dsum_ptr, states_ptr, dy_ptr, dx_ptr, ddt_ptr, dbc_ptr, dA_ptr,
+                           dskip_ptr, dbias_ptr, stride_dyb, stride_dyl, height, width, dim,
+                           seg_chunks, num_segments, stride_xb, stride_xl, stride_dtb,
                            stride_dtl, stride_dtk, stride_bcb, stride_bcl, stride_bck,
-                           N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
-    """Program (batch * direction, channel block): the adjoint recurrence
-    ``g[t] = C[t] dy[t] + decay[t+1] g[t+1]`` chunk by chunk from the end.
-    Writes dx and ddt per direction, (B, L, K, D); adds into dbc, dA, dskip
-    and dbias (zero-initialised, float32)."""
+                           N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
+                           SUMMARY: tl.constexpr):
+    """Program (batch * direction, channel block, segment): the adjoint
+    recurrence ``g[t] = C[t] dy[t] + decay[t+1] g[t+1]`` over the chunks of
+    one segment, from its end.
+
+    ``SUMMARY``: run it from a zero g after the segment; write g at the
+    segment's first step and the sum of the step sizes ``delta[t+1]`` over
+    the segment's steps. Otherwise start from the g the later segments'
+    summaries fold to, write dx and ddt per direction, (B, L, K, D), dB and
+    dC of its channels, (B, L, K, channel blocks, 2N), and add into dA,
+    dskip and dbias (zero-initialised, float32)."""
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
-    b, k, length, num_chunks, offs_d, offs_n, offs_t, mask_d, A, bias, skip, state_ptrs = \
-        _program_setup(A_ptr, skip_ptr, bias_ptr, states_ptr, height, width, dim, N, BLOCK_D,
-                       BLOCK_T)
+    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
+     seg_state, seg_dsum) = _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                                           seg_dsum_ptr, height, width, dim, seg_chunks,
+                                           num_segments, N, BLOCK_D, BLOCK_T)
     g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
+    if not SUMMARY:
+        for i in range(num_segments - 1 - seg):
+            s = num_segments - 1 - i
+            dsum = tl.load(seg_dsum + s * dim, mask=mask_d, other=0.)
+            g_next = tl.exp(A * dsum[None, :]) * g_next + tl.load(
+                seg_state + s * N * dim, mask=mask_d[None, :], other=0.)
+    dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
     dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
-    for i in range(num_chunks):
-        c = num_chunks - 1 - i
+    for i in range(end - first):
+        c = end - 1 - i
         t = c * BLOCK_T + offs_t
         pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
                                                         offs_n, mask_d, height, width, length,
                                                         bias, strides, N)
         dy = tl.load(dy_ptr + b * stride_dyb + pos[:, None] * stride_dyl + offs_d[None, :],
                      mask=mask, other=0.).to(tl.float32)
-        delta, dsoftplus = _softplus(v)
-        # recompute the states of the chunk from the stored state before it
-        decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
-        inp = (delta * u)[:, None, :] * Bt[:, :, None]
-        decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-        h0 = tl.load(state_ptrs + c * N * dim, mask=mask_d[None, :], other=0.)
-        h_all = h_local + decay_cum * h0[None, :, :]
         # decay[t + 1], zero past the end, then g in reverse
         _, mask_t1, _, v1 = _chunk_step_sizes(dt_ptr, b, k, t + 1, mask_d, offs_d, height, width,
                                               length, bias, strides)
@@ -199,27 +246,45 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, sta
         decay1_cum, g_local = tl.associative_scan((decay1, adj), 0, _linear_recurrence,
                                                   reverse=True)
         g = g_local + decay1_cum * g_next[None, :, :]  # (BLOCK_T, N, BLOCK_D)
-        # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
-        # reaches through the decay
-        g_carried = g * (h_all - inp)
-        gB = tl.sum(g * Bt[:, :, None], 1)
-        ddelta = gB * u + tl.sum(g_carried * A[None, :, :], 1)
-        dx = gB * delta + dy * skip[None, :]
-        ddt = tl.where(mask, ddelta * dsoftplus, 0.)
-        out = (pos[:, None] * _K + k) * dim + offs_d[None, :] + b * length * _K * dim
-        tl.store(dx_ptr + out, dx, mask=mask)
-        tl.store(ddt_ptr + out, ddt, mask=mask)
-        dbc = dbc_ptr + (b * length + pos[:, None]) * _K * 2 * N + k * 2 * N + offs_n[None, :]
-        tl.atomic_add(dbc, tl.sum(g * (delta * u)[:, None, :], 2), mask=mask_t[:, None])
-        tl.atomic_add(dbc + N, tl.sum(h_all * dy[:, None, :], 2), mask=mask_t[:, None])
-        dA += tl.sum(g_carried * delta[:, None, :], 0)
-        dskip += tl.sum(dy * u, 0)
-        dbias += tl.sum(ddt, 0)
+        if SUMMARY:
+            dsum += tl.sum(tl.where(mask_t1[:, None], delta1, 0.), 0)
+        else:
+            # recompute the states of the chunk from the stored state before it
+            delta, dsoftplus = _softplus(v)
+            decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
+            inp = (delta * u)[:, None, :] * Bt[:, :, None]
+            decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
+            h0 = tl.load(states_ptr + (((b * _K + k) * num_chunks + c) * N + offs_n[:, None]) *
+                         dim + offs_d[None, :], mask=mask_d[None, :], other=0.)
+            h_all = h_local + decay_cum * h0[None, :, :]
+            # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
+            # reaches through the decay
+            g_carried = g * (h_all - inp)
+            gB = tl.sum(g * Bt[:, :, None], 1)
+            ddelta = gB * u + tl.sum(g_carried * A[None, :, :], 1)
+            dx = gB * delta + dy * skip[None, :]
+            ddt = tl.where(mask, ddelta * dsoftplus, 0.)
+            out = (pos[:, None] * _K + k) * dim + offs_d[None, :] + b * length * _K * dim
+            tl.store(dx_ptr + out, dx, mask=mask)
+            tl.store(ddt_ptr + out, ddt, mask=mask)
+            dB = tl.sum(g * (delta * u)[:, None, :], 2)
+            dC = tl.sum(h_all * dy[:, None, :], 2)
+            dbc = dbc_ptr + (((b * length + pos[:, None]) * _K + k) * tl.num_programs(1) +
+                             tl.program_id(1)) * 2 * N + offs_n[None, :]
+            tl.store(dbc, dB, mask=mask_t[:, None])
+            tl.store(dbc + N, dC, mask=mask_t[:, None])
+            dA += tl.sum(g_carried * delta[:, None, :], 0)
+            dskip += tl.sum(dy * u, 0)
+            dbias += tl.sum(ddt, 0)
         g_next = tl.sum(tl.where(offs_t[:, None, None] == 0, g, 0.), 0)
-    tl.atomic_add(dA_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], dA,
-                  mask=mask_d[None, :])
-    tl.atomic_add(dskip_ptr + k * dim + offs_d, dskip, mask=mask_d)
-    tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
+    if SUMMARY:
+        tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
+        tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
+    else:
+        tl.atomic_add(dA_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], dA,
+                      mask=mask_d[None, :])
+        tl.atomic_add(dskip_ptr + k * dim + offs_d, dskip, mask=mask_d)
+        tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
 
 
 def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, height: int, width: int):
@@ -248,56 +313,107 @@ class CrossSelectiveScan(torch.autograd.Function):
     docstring). Inputs may be float32 or bfloat16/float16; the recurrence
     runs in float32 and y is float32."""
 
-    # tile sizes and warps: the fastest of a sweep on an H200 (docs/benchmark.md)
-    block_d = 16
+    # steps per chunk, and (channels per program, warps, pipeline stages) of
+    # the forward and the backward kernels: the fastest of a sweep on an H200
+    # (docs/benchmark.md)
     block_t = 8
-    num_warps = 2
+    fwd_tiles = (8, 1, 1)
+    bwd_tiles = (8, 1, 1)
+    # a forward of fewer programs than this is split into segments of the
+    # sequence, as many as bring it to about min_programs
+    split_below = 1024
+    min_programs = 4096
 
     @staticmethod
-    def _launch(kernel, x, dt, bc, params, height, width, *args, **meta):
-        """Launch ``kernel`` on grid (batch * directions, channel blocks)."""
+    def segments(batch: int, dim: int, length: int) -> Tuple[int, int]:
+        """Chunks per segment and number of segments S of a scan: one segment
+        when the forward has ``split_below`` programs or more, else as many
+        equal segments as bring them to ``min_programs``, at most one per
+        chunk."""
+        num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
+        programs = batch * NUM_DIRECTIONS * triton.cdiv(dim, CrossSelectiveScan.fwd_tiles[0])
+        wanted = 1 if programs >= CrossSelectiveScan.split_below else min(
+            num_chunks, triton.cdiv(CrossSelectiveScan.min_programs, programs))
+        seg_chunks = triton.cdiv(num_chunks, wanted)
+        return seg_chunks, triton.cdiv(num_chunks, seg_chunks)
+
+    @staticmethod
+    def _summaries(x: Tensor, d_state: int, num_segments: int) -> Tuple[Tensor, Tensor]:
+        """Empty segment summaries: states (B, K, S, N, D), step sums (B, K, S, D)."""
         batch, _, dim = x.shape
-        grid = (batch * NUM_DIRECTIONS, triton.cdiv(dim, CrossSelectiveScan.block_d))
-        kernel[grid](x, dt, bc, *params, *args, height, width, dim, x.stride(0), x.stride(1),
-                     dt.stride(0), dt.stride(1), dt.stride(2), bc.stride(0), bc.stride(1),
-                     bc.stride(2), N=params[0].shape[-1], BLOCK_D=CrossSelectiveScan.block_d,
-                     BLOCK_T=CrossSelectiveScan.block_t, num_warps=CrossSelectiveScan.num_warps,
-                     **meta)
+        state = x.new_empty((batch, NUM_DIRECTIONS, num_segments, d_state, dim),
+                            dtype=torch.float32)
+        return state, x.new_empty(state.shape[:3] + (dim, ))
+
+    @staticmethod
+    def _launch(kernel, tiles, segments, x, dt, bc, params, summaries, height, width, *args,
+                **meta):
+        """Launch ``kernel`` on grid (batch * directions, channel blocks, segments)."""
+        batch, length, dim = x.shape
+        block_d, num_warps, num_stages = tiles
+        seg_chunks, num_segments = segments
+        grid = (batch * NUM_DIRECTIONS, triton.cdiv(dim, block_d), num_segments)
+        kernel[grid](x, dt, bc, *params, *summaries, *args, height, width, dim, seg_chunks,
+                     num_segments, x.stride(0), x.stride(1), dt.stride(0), dt.stride(1),
+                     dt.stride(2), bc.stride(0), bc.stride(1), bc.stride(2),
+                     N=params[0].shape[-1], BLOCK_D=block_d, BLOCK_T=CrossSelectiveScan.block_t,
+                     num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
     def forward(ctx, x, dt, bc, A, skip, bias, height, width):
         _check_inputs(x, dt, bc, A, height, width)
         x, dt, bc = _unit_last_stride(x), _unit_last_stride(dt), _unit_last_stride(bc)
         params = tuple(p.float().contiguous() for p in (A, skip, bias))
-        ctx.save_for_backward(x, dt, bc, *params)
-        ctx.size = (height, width)
         batch, length, dim = x.shape
+        segments = CrossSelectiveScan.segments(batch, dim, length)
+        summaries = CrossSelectiveScan._summaries(x, A.shape[-1], segments[1])
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
-        # y also stands in for the unused states pointer
-        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width, y,
-                                   y, WRITE_Y=True, WRITE_STATES=False)
+        launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_fwd_kernel,
+                                   CrossSelectiveScan.fwd_tiles, segments, x, dt, bc, params,
+                                   summaries, height, width, WRITE_STATES=False)
+        # y stands in for the pointers a launch does not use
+        if segments[1] > 1:
+            launch(y, y, SUMMARY=True, WRITE_Y=False)
+        launch(y, y, SUMMARY=False, WRITE_Y=True)
+        ctx.save_for_backward(x, dt, bc, *params, *summaries)
+        ctx.size = (height, width)
+        ctx.segments = segments
         return y.sum(2)  # (B, L, K, D) -> (B, L, D)
 
     @staticmethod
     def backward(ctx, dy):
-        x, dt, bc, *params = ctx.saved_tensors
+        x, dt, bc, *params, seg_state, seg_dsum = ctx.saved_tensors
+        params = tuple(params)
         height, width = ctx.size
         batch, length, dim = x.shape
+        d_state = params[0].shape[-1]
         num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
         # the state before every chunk, (B, K, num_chunks, N, D)
-        states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, params[0].shape[-1], dim),
+        states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, d_state, dim),
                              dtype=torch.float32)
-        # states also stands in for the unused y pointer
-        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, x, dt, bc, params, height, width,
-                                   states, states, WRITE_Y=False, WRITE_STATES=True)
+        # states stands in for the unused y pointer
+        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, CrossSelectiveScan.fwd_tiles,
+                                   ctx.segments, x, dt, bc, params, (seg_state, seg_dsum),
+                                   height, width, states, states, SUMMARY=False, WRITE_Y=False,
+                                   WRITE_STATES=True)
         dy = _unit_last_stride(dy)
         dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         ddt = torch.empty_like(dx)
-        dbc = torch.zeros(bc.shape, dtype=torch.float32, device=x.device)
+        # dB and dC of every channel block, summed below: (B, L, K, blocks, 2N)
+        tiles = CrossSelectiveScan.bwd_tiles
+        dbc = x.new_empty(bc.shape[:3] + (triton.cdiv(dim, tiles[0]), 2 * d_state),
+                          dtype=torch.float32)
         dparams = [torch.zeros_like(p) for p in params]
-        CrossSelectiveScan._launch(_cross_scan_bwd_kernel, x, dt, bc, params, height, width,
-                                   states, dy, dx, ddt, dbc, *dparams, dy.stride(0), dy.stride(1))
-        return (dx.sum(2).to(x.dtype), ddt.to(dt.dtype), dbc.to(bc.dtype), *dparams, None, None)
+        launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_bwd_kernel, tiles,
+                                   ctx.segments, x, dt, bc, params,
+                                   CrossSelectiveScan._summaries(x, d_state, ctx.segments[1]),
+                                   height, width, states, dy, dx, ddt, dbc, *dparams,
+                                   dy.stride(0), dy.stride(1))
+        if ctx.segments[1] > 1:
+            launch(SUMMARY=True)
+        launch(SUMMARY=False)
+        return (dx.sum(2).to(x.dtype), ddt.to(dt.dtype), dbc.sum(3).to(bc.dtype), *dparams, None,
+                None)
 
 
 def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Tensor,
