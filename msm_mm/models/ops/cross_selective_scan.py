@@ -138,6 +138,22 @@ def _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, heigh
 
 
 @triton.jit
+def _fold(carry, seg_state, seg_dsum, s, A, mask_d, dim, N: tl.constexpr):
+    """Carry a state across segment ``s``: its decay ``exp(A * sum of step
+    sizes)`` times the carry, plus the state it reaches from zero."""
+    dsum = tl.load(seg_dsum + s * dim, mask=mask_d, other=0.)
+    return tl.exp(A * dsum[None, :]) * carry + tl.load(seg_state + s * N * dim,
+                                                       mask=mask_d[None, :], other=0.)
+
+
+@triton.jit
+def _chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N: tl.constexpr):
+    """Addresses of the state before chunk ``c`` in (B, K, num_chunks, N, D)."""
+    return states_ptr + (((b * _K + k) * num_chunks + c) * N + offs_n[:, None]) * dim + \
+        offs_d[None, :]
+
+
+@triton.jit
 def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
                            seg_dsum_ptr, y_ptr, states_ptr, height, width, dim, seg_chunks,
                            num_segments, stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk,
@@ -163,10 +179,8 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
                                            num_segments, N, BLOCK_D, BLOCK_T)
     h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     if not SUMMARY:
-        for s in range(seg):
-            dsum = tl.load(seg_dsum + s * dim, mask=mask_d, other=0.)
-            h = tl.exp(A * dsum[None, :]) * h + tl.load(seg_state + s * N * dim,
-                                                        mask=mask_d[None, :], other=0.)
+        for s in range(seg):  # the state before this segment
+            h = _fold(h, seg_state, seg_dsum, s, A, mask_d, dim, N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     for c in range(first, end):
         t = c * BLOCK_T + offs_t
@@ -174,8 +188,8 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
                                                         offs_n, mask_d, height, width, length,
                                                         bias, strides, N)
         if WRITE_STATES:
-            tl.store(states_ptr + (((b * _K + k) * num_chunks + c) * N + offs_n[:, None]) * dim +
-                     offs_d[None, :], h, mask=mask_d[None, :])
+            tl.store(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N), h,
+                     mask=mask_d[None, :])
         delta, _ = _softplus(v)
         # (BLOCK_T, N, BLOCK_D); steps past the end keep the state
         decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
@@ -220,11 +234,8 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
                                            num_segments, N, BLOCK_D, BLOCK_T)
     g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
     if not SUMMARY:
-        for i in range(num_segments - 1 - seg):
-            s = num_segments - 1 - i
-            dsum = tl.load(seg_dsum + s * dim, mask=mask_d, other=0.)
-            g_next = tl.exp(A * dsum[None, :]) * g_next + tl.load(
-                seg_state + s * N * dim, mask=mask_d[None, :], other=0.)
+        for i in range(num_segments - 1 - seg):  # g after this segment
+            g_next = _fold(g_next, seg_state, seg_dsum, num_segments - 1 - i, A, mask_d, dim, N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
@@ -254,8 +265,8 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
             decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
             inp = (delta * u)[:, None, :] * Bt[:, :, None]
             decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-            h0 = tl.load(states_ptr + (((b * _K + k) * num_chunks + c) * N + offs_n[:, None]) *
-                         dim + offs_d[None, :], mask=mask_d[None, :], other=0.)
+            h0 = tl.load(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N),
+                         mask=mask_d[None, :], other=0.)
             h_all = h_local + decay_cum * h0[None, :, :]
             # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
             # reaches through the decay
