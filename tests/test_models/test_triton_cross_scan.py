@@ -58,3 +58,15 @@ def test_fused_scan_equals_unfused_in_interpreter():
     for num_segments in (1, 3, 5):
         assert f'{num_segments} segments: fused == unfused on 5x7, forward and 6 gradients' \
             in result.stdout
+
+
+def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
+    from msm_mm.models.ops.cross_selective_scan import CrossSelectiveScan
+    # the decoder's last stage: 192 channels over 112x144 steps, batch 4
+    seg_chunks, num_segments = CrossSelectiveScan.segments(4, 192, 112 * 144)
+    num_chunks = -(-112 * 144 // CrossSelectiveScan.block_t)
+    assert num_segments > 1
+    assert (num_segments - 1) * seg_chunks < num_chunks <= num_segments * seg_chunks
+    # 3072 channels over 28x36 steps fill the card unsplit; one step is one chunk
+    assert CrossSelectiveScan.segments(4, 3072, 28 * 36)[1] == 1
+    assert CrossSelectiveScan.segments(2, 5, 1) == (1, 1)
