@@ -47,6 +47,19 @@ for min_programs, num_segments in [(1, 1), (24, 3), (2048, 5)]:
                                    msg=lambda m: f'{num_segments} segments, {name}: {m}')
     print(f'{num_segments} segments: fused == unfused on 5x7, forward and', len(names),
           'gradients')
+
+# buffers beyond the 32-bit offsets: one 5x7 image fits 1500 elements, two do not
+import msm_mm.models.ops.cross_selective_scan as scan_module
+scan_module.MAX_ELEMENTS = 1500
+images, apply = [], CrossSelectiveScan.apply
+CrossSelectiveScan.apply = lambda *args: images.append(args[0].shape[0]) or apply(*args)
+got = core._forward_fused(x)
+got_grads = torch.autograd.grad(got, [x] + params, grad)
+assert images == [1, 1], images
+torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+for name, g, w in zip(names, got_grads, want_grads):
+    torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4, msg=lambda m: f'in parts, {name}: {m}')
+print('batch in parts: fused == unfused on 5x7, forward and', len(names), 'gradients')
 '''
 
 
@@ -58,6 +71,7 @@ def test_fused_scan_equals_unfused_in_interpreter():
     for num_segments in (1, 3, 5):
         assert f'{num_segments} segments: fused == unfused on 5x7, forward and 6 gradients' \
             in result.stdout
+    assert 'batch in parts: fused == unfused on 5x7, forward and 6 gradients' in result.stdout
 
 
 def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
@@ -70,3 +84,14 @@ def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
     # 3072 channels over 28x36 steps fill the card unsplit; one step is one chunk
     assert CrossSelectiveScan.segments(4, 3072, 28 * 36)[1] == 1
     assert CrossSelectiveScan.segments(2, 5, 1) == (1, 1)
+
+
+def test_map_beyond_32_bit_offsets_names_the_problem(monkeypatch):
+    import torch
+
+    from msm_mm.models.ops import cross_selective_scan as scan_module
+    monkeypatch.setattr(scan_module, 'MAX_ELEMENTS', 1000)  # less than one 5x7 image needs
+    x, dt, bc = torch.zeros(2, 35, 6), torch.zeros(2, 35, 4, 6), torch.zeros(2, 35, 4, 8)
+    with pytest.raises(ValueError, match=r"one 5x7 map of 6 channels .* 32-bit offsets"):
+        scan_module.cross_selective_scan(x, dt, bc, torch.zeros(4, 6, 4), torch.zeros(4, 6),
+                                         torch.zeros(4, 6), 5, 7)

@@ -48,6 +48,9 @@ from torch import Tensor
 
 NUM_DIRECTIONS = 4
 _K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
+#: The kernels address with 32-bit offsets: no buffer they index may hold more
+#: elements than this (:func:`cross_selective_scan` splits the batch to stay below).
+MAX_ELEMENTS = 2**31 - 1
 
 
 @triton.jit
@@ -349,6 +352,27 @@ class CrossSelectiveScan(torch.autograd.Function):
         return seg_chunks, triton.cdiv(num_chunks, seg_chunks)
 
     @staticmethod
+    def max_images(x: Tensor, dt: Tensor, bc: Tensor, d_state: int) -> int:
+        """How many images one launch can take: every buffer the kernels index
+        (the inputs as strided; y, dx and ddt, (B, L, K, D); the chunk states,
+        (B, K, num_chunks, N, D); dB and dC per channel block, (B, L, K,
+        blocks, 2N)) must stay within ``MAX_ELEMENTS`` (32-bit offsets)."""
+        _, length, dim = x.shape
+        num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
+        blocks = triton.cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
+        per_image = max(length * NUM_DIRECTIONS * dim, NUM_DIRECTIONS * num_chunks * d_state * dim,
+                        length * NUM_DIRECTIONS * blocks * 2 * d_state)
+        images = MAX_ELEMENTS // per_image
+        for t in (x, dt, bc):
+            # the last offset within one image, then one batch stride per image
+            last = sum((n - 1) * s for n, s in zip(t.shape[1:], t.stride()[1:]))
+            if last >= MAX_ELEMENTS:
+                return 0
+            if t.stride(0):
+                images = min(images, (MAX_ELEMENTS - 1 - last) // t.stride(0) + 1)
+        return images
+
+    @staticmethod
     def _summaries(x: Tensor, d_state: int, num_segments: int) -> Tuple[Tensor, Tensor]:
         """Empty segment summaries: states (B, K, S, N, D), step sums (B, K, S, D)."""
         batch, _, dim = x.shape
@@ -445,5 +469,20 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Ten
 
     Returns:
         Tensor: (B, H*W, D), float32.
+
+    Raises:
+        ValueError: When a single image's buffers exceed the kernels' 32-bit
+            offsets (batches that do are split).
     """
-    return CrossSelectiveScan.apply(x, dt, bc, A, skip, bias, height, width)
+    images = CrossSelectiveScan.max_images(x, dt, bc, A.shape[-1])
+    if images < 1:
+        raise ValueError(f'cross scan: one {height}x{width} map of {x.shape[2]} channels needs '
+                         f'buffers larger than the Triton kernels\' 32-bit offsets reach '
+                         f'({MAX_ELEMENTS} elements); use scan_backend "mamba_ssm" or "torch"')
+    if x.shape[0] <= images:
+        return CrossSelectiveScan.apply(x, dt, bc, A, skip, bias, height, width)
+    # a batch whose buffers the offsets cannot reach is scanned in parts
+    return torch.cat([
+        CrossSelectiveScan.apply(x[i:i + images], dt[i:i + images], bc[i:i + images], A, skip,
+                                 bias, height, width) for i in range(0, x.shape[0], images)
+    ])
