@@ -26,8 +26,9 @@ def check_scan_backend(backend: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def triton_scan_available() -> bool:
-    """Whether the Triton four-direction scan can run here (CUDA and Triton)."""
-    if not torch.cuda.is_available():
+    """Whether the Triton four-direction scan can run here: CUDA, a GPU that
+    Triton compiles for (compute capability 7.0 or newer) and Triton."""
+    if not torch.cuda.is_available() or torch.cuda.get_device_capability() < (7, 0):
         return False
     try:
         from ..ops import cross_selective_scan  # noqa: F401
