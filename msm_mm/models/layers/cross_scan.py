@@ -141,8 +141,9 @@ class CrossScanCore(BaseModule):
         if backend != 'triton':
             return self._forward_unfused(x, backend)
         if not (x.is_cuda and triton_scan_available()):
-            raise RuntimeError("scan backend 'triton' needs CUDA tensors and an importable "
-                               f'Triton, got {x.device} tensors; use "auto" or "torch"')
+            raise RuntimeError("scan backend 'triton' needs CUDA tensors on a GPU of compute "
+                               'capability 7.0 or newer and an importable Triton, got '
+                               f'{x.device} tensors; use "auto" or "torch"')
         return self._forward_fused(x)
 
     def _forward_unfused(self, x: Tensor, backend: str) -> Tensor:
