@@ -23,7 +23,9 @@ and direction and walks its part of the sequence in chunks of ``BLOCK_T``
 steps; a chunk is a (BLOCK_T, N, BLOCK_D) tile with the channels across the
 lanes (coalesced loads) and the steps in each thread's registers, scanned
 with ``tl.associative_scan`` on the pairs ``(decay, input)``; the state is
-carried from chunk to chunk.
+carried from chunk to chunk. Each iteration issues the loads of the next
+chunk before the arithmetic of the current one, so that their latency is
+hidden (Triton's own pipelining does not apply to these loops).
 
 A scan with too few programs to fill the card (few channels, long
 sequences: the decoder's last stage) is split into ``S`` segments of whole
@@ -157,6 +159,31 @@ def _chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N: tl.con
 
 
 @triton.jit
+def _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k, c, offs_t, offs_d, offs_n,
+                      mask_d, height, width, length, num_chunks, dim, bias, strides, stride_dyb,
+                      stride_dyl, N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
+                      SUMMARY: tl.constexpr):
+    """What the backward reads for chunk ``c``: :func:`_chunk_inputs`, dy
+    (BLOCK_T, BLOCK_D), the mask and raw step sizes of steps ``t + 1``, and the
+    stored state before the chunk (N, BLOCK_D; zeros in the summary pass,
+    which does not use it)."""
+    t = c * BLOCK_T + offs_t
+    pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
+                                                    offs_n, mask_d, height, width, length, bias,
+                                                    strides, N)
+    dy = tl.load(dy_ptr + b * stride_dyb + pos[:, None] * stride_dyl + offs_d[None, :], mask=mask,
+                 other=0.).to(tl.float32)
+    _, mask_t1, _, v1 = _chunk_step_sizes(dt_ptr, b, k, t + 1, mask_d, offs_d, height, width,
+                                          length, bias, strides)
+    if SUMMARY:
+        h0 = tl.zeros([N, BLOCK_D], dtype=tl.float32)
+    else:
+        h0 = tl.load(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N),
+                     mask=mask_d[None, :], other=0.)
+    return pos, mask_t, mask, u, v, Bt, Ct, dy, mask_t1, v1, h0
+
+
+@triton.jit
 def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
                            seg_dsum_ptr, y_ptr, states_ptr, height, width, dim, seg_chunks,
                            num_segments, stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk,
@@ -185,11 +212,15 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
         for s in range(seg):  # the state before this segment
             h = _fold(h, seg_state, seg_dsum, s, A, mask_d, dim, N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
+    nxt = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, first * BLOCK_T + offs_t, offs_d, offs_n,
+                        mask_d, height, width, length, bias, strides, N)
     for c in range(first, end):
-        t = c * BLOCK_T + offs_t
-        pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
-                                                        offs_n, mask_d, height, width, length,
-                                                        bias, strides, N)
+        pos, mask_t, mask, u, v, Bt, Ct = nxt
+        # issue the next chunk's loads before this chunk's arithmetic (the
+        # last chunk reloads itself)
+        nxt = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k,
+                            tl.minimum(c + 1, end - 1) * BLOCK_T + offs_t, offs_d, offs_n, mask_d,
+                            height, width, length, bias, strides, N)
         if WRITE_STATES:
             tl.store(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N), h,
                      mask=mask_d[None, :])
@@ -226,9 +257,9 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
     ``SUMMARY``: run it from a zero g after the segment; write g at the
     segment's first step and the sum of the step sizes ``delta[t+1]`` over
     the segment's steps. Otherwise start from the g the later segments'
-    summaries fold to, write dx and ddt per direction, (B, L, K, D), dB and
-    dC of its channels, (B, L, K, channel blocks, 2N), and add into dA,
-    dskip and dbias (zero-initialised, float32)."""
+    summaries fold to, write dx (float32) and ddt (dt's dtype) per direction,
+    (B, L, K, D), dB and dC of its channels, (B, L, K, channel blocks, 2N),
+    and add into dA, dskip and dbias (zero-initialised, float32)."""
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
     (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
@@ -243,17 +274,18 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
     dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
+    nxt = _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k, end - 1, offs_t,
+                            offs_d, offs_n, mask_d, height, width, length, num_chunks, dim, bias,
+                            strides, stride_dyb, stride_dyl, N, BLOCK_D, BLOCK_T, SUMMARY)
     for i in range(end - first):
-        c = end - 1 - i
-        t = c * BLOCK_T + offs_t
-        pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
-                                                        offs_n, mask_d, height, width, length,
-                                                        bias, strides, N)
-        dy = tl.load(dy_ptr + b * stride_dyb + pos[:, None] * stride_dyl + offs_d[None, :],
-                     mask=mask, other=0.).to(tl.float32)
+        pos, mask_t, mask, u, v, Bt, Ct, dy, mask_t1, v1, h0 = nxt
+        # issue the previous chunk's loads before this chunk's arithmetic (the
+        # first chunk reloads itself)
+        nxt = _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k,
+                                tl.maximum(end - 2 - i, first), offs_t, offs_d, offs_n, mask_d,
+                                height, width, length, num_chunks, dim, bias, strides, stride_dyb,
+                                stride_dyl, N, BLOCK_D, BLOCK_T, SUMMARY)
         # decay[t + 1], zero past the end, then g in reverse
-        _, mask_t1, _, v1 = _chunk_step_sizes(dt_ptr, b, k, t + 1, mask_d, offs_d, height, width,
-                                              length, bias, strides)
         delta1, _ = _softplus(v1)
         decay1 = tl.where(mask_t1[:, None, None], tl.exp(delta1[:, None, :] * A[None, :, :]), 0.)
         adj = Ct[:, :, None] * dy[:, None, :]
@@ -268,8 +300,6 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
             decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
             inp = (delta * u)[:, None, :] * Bt[:, :, None]
             decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-            h0 = tl.load(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N),
-                         mask=mask_d[None, :], other=0.)
             h_all = h_local + decay_cum * h0[None, :, :]
             # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
             # reaches through the decay
@@ -328,15 +358,15 @@ class CrossSelectiveScan(torch.autograd.Function):
     runs in float32 and y is float32."""
 
     # steps per chunk, and (channels per program, warps, pipeline stages) of
-    # the forward and the backward kernels: the fastest of a sweep on an H200
-    # (docs/benchmark.md)
+    # the forward and the backward kernels: the fastest of sweeps on an H200
+    # and an H100 (docs/benchmark.md)
     block_t = 8
     fwd_tiles = (8, 1, 1)
     bwd_tiles = (8, 1, 1)
     # a forward of fewer programs than this is split into segments of the
     # sequence, as many as bring it to about min_programs
     split_below = 1024
-    min_programs = 4096
+    min_programs = 8192
 
     @staticmethod
     def segments(batch: int, dim: int, length: int) -> Tuple[int, int]:
@@ -433,7 +463,7 @@ class CrossSelectiveScan(torch.autograd.Function):
                                    WRITE_STATES=True)
         dy = _unit_last_stride(dy)
         dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
-        ddt = torch.empty_like(dx)
+        ddt = torch.empty_like(dx, dtype=dt.dtype)  # the kernel rounds to dt's dtype
         # dB and dC of every channel block, summed below: (B, L, K, blocks, 2N)
         tiles = CrossSelectiveScan.bwd_tiles
         dbc = x.new_empty(bc.shape[:3] + (triton.cdiv(dim, tiles[0]), 2 * d_state),
@@ -447,7 +477,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         if ctx.segments[1] > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
-        return (dx.sum(2).to(x.dtype), ddt.to(dt.dtype), dbc.sum(3).to(bc.dtype), *dparams, None,
+        return (dx.sum(2).to(x.dtype), ddt, dbc.sum(3).to(bc.dtype), *dparams, None,
                 None)
 
 
