@@ -285,6 +285,17 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
                                 tl.maximum(end - 2 - i, first), offs_t, offs_d, offs_n, mask_d,
                                 height, width, length, num_chunks, dim, bias, strides, stride_dyb,
                                 stride_dyl, N, BLOCK_D, BLOCK_T, SUMMARY)
+        if not SUMMARY:
+            # recompute the states of the chunk from the stored state before it;
+            # of them only dC and the part the decay carries, decay[t] * h[t-1] =
+            # h[t] - input[t], are needed (kept live: one tile)
+            delta, dsoftplus = _softplus(v)
+            decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
+            inp = (delta * u)[:, None, :] * Bt[:, :, None]
+            decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
+            h_all = h_local + decay_cum * h0[None, :, :]
+            dC = tl.sum(h_all * dy[:, None, :], 2)
+            carried = h_all - inp
         # decay[t + 1], zero past the end, then g in reverse
         delta1, _ = _softplus(v1)
         decay1 = tl.where(mask_t1[:, None, None], tl.exp(delta1[:, None, :] * A[None, :, :]), 0.)
@@ -295,15 +306,7 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
         if SUMMARY:
             dsum += tl.sum(tl.where(mask_t1[:, None], delta1, 0.), 0)
         else:
-            # recompute the states of the chunk from the stored state before it
-            delta, dsoftplus = _softplus(v)
-            decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
-            inp = (delta * u)[:, None, :] * Bt[:, :, None]
-            decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-            h_all = h_local + decay_cum * h0[None, :, :]
-            # decay[t] * h[t-1] = h[t] - input[t]: the part of h[t] the step size
-            # reaches through the decay
-            g_carried = g * (h_all - inp)
+            g_carried = g * carried  # what reaches the step size through the decay
             gB = tl.sum(g * Bt[:, :, None], 1)
             ddelta = gB * u + tl.sum(g_carried * A[None, :, :], 1)
             dx = gB * delta + dy * skip[None, :]
@@ -312,7 +315,6 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
             tl.store(dx_ptr + out, dx, mask=mask)
             tl.store(ddt_ptr + out, ddt, mask=mask)
             dB = tl.sum(g * (delta * u)[:, None, :], 2)
-            dC = tl.sum(h_all * dy[:, None, :], 2)
             dbc = dbc_ptr + (((b * length + pos[:, None]) * _K + k) * tl.num_programs(1) +
                              tl.program_id(1)) * 2 * N + offs_n[None, :]
             tl.store(dbc, dB, mask=mask_t[:, None])
