@@ -95,3 +95,28 @@ def test_map_beyond_32_bit_offsets_names_the_problem(monkeypatch):
     with pytest.raises(ValueError, match=r"one 5x7 map of 6 channels .* 32-bit offsets"):
         scan_module.cross_selective_scan(x, dt, bc, torch.zeros(4, 6, 4), torch.zeros(4, 6),
                                          torch.zeros(4, 6), 5, 7)
+
+
+def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
+    import torch
+
+    from msm_mm.models.ops import cross_selective_scan as scan_module
+    # 5x7 map, 20 channels (3 channel blocks), N = 4: per image y has 2,800
+    # elements, dB/dC per channel block 3,360 (the backward's largest buffer)
+    monkeypatch.setattr(scan_module, 'MAX_ELEMENTS', 6000)
+    calls = []
+
+    def record(x, *args):  # the batch of each launch, instead of the kernels
+        calls.append(x.shape[0])
+        return x.new_zeros(x.shape)
+
+    monkeypatch.setattr(scan_module.CrossSelectiveScan, 'apply', record)
+    x, dt, bc = torch.zeros(4, 35, 20), torch.zeros(4, 35, 4, 20), torch.zeros(4, 35, 4, 8)
+    A = torch.zeros(4, 20, 4, requires_grad=True)
+    args = (torch.zeros(4, 20), torch.zeros(4, 20), 5, 7)
+    y = scan_module.cross_selective_scan(x, dt, bc, A, *args)
+    assert calls == [1, 1, 1, 1] and y.shape == (4, 35, 20)
+    calls.clear()
+    with torch.no_grad():
+        scan_module.cross_selective_scan(x, dt, bc, A, *args)
+    assert calls == [2, 2]

@@ -384,16 +384,19 @@ class CrossSelectiveScan(torch.autograd.Function):
         return seg_chunks, triton.cdiv(num_chunks, seg_chunks)
 
     @staticmethod
-    def max_images(x: Tensor, dt: Tensor, bc: Tensor, d_state: int) -> int:
+    def max_images(x: Tensor, dt: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
         """How many images one launch can take: every buffer the kernels index
-        (the inputs as strided; y, dx and ddt, (B, L, K, D); the chunk states,
-        (B, K, num_chunks, N, D); dB and dC per channel block, (B, L, K,
-        blocks, 2N)) must stay within ``MAX_ELEMENTS`` (32-bit offsets)."""
+        (the inputs as strided; y, (B, L, K, D); with ``backward`` also dx and
+        ddt, the same size, the chunk states, (B, K, num_chunks, N, D), and dB
+        and dC per channel block, (B, L, K, blocks, 2N)) must stay within
+        ``MAX_ELEMENTS`` (32-bit offsets)."""
         _, length, dim = x.shape
-        num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
-        blocks = triton.cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
-        per_image = max(length * NUM_DIRECTIONS * dim, NUM_DIRECTIONS * num_chunks * d_state * dim,
-                        length * NUM_DIRECTIONS * blocks * 2 * d_state)
+        per_image = length * NUM_DIRECTIONS * dim
+        if backward:
+            num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
+            blocks = triton.cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
+            per_image = max(per_image, NUM_DIRECTIONS * num_chunks * d_state * dim,
+                            length * NUM_DIRECTIONS * blocks * 2 * d_state)
         images = MAX_ELEMENTS // per_image
         for t in (x, dt, bc):
             # the last offset within one image, then one batch stride per image
@@ -504,9 +507,12 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Ten
 
     Raises:
         ValueError: When a single image's buffers exceed the kernels' 32-bit
-            offsets (batches that do are split).
+            offsets (batches that do are split; without autograd, by the
+            forward's buffers alone).
     """
-    images = CrossSelectiveScan.max_images(x, dt, bc, A.shape[-1])
+    backward = torch.is_grad_enabled() and any(
+        t.requires_grad for t in (x, dt, bc, A, skip, bias))
+    images = CrossSelectiveScan.max_images(x, dt, bc, A.shape[-1], backward)
     if images < 1:
         raise ValueError(f'cross scan: one {height}x{width} map of {x.shape[2]} channels needs '
                          f'buffers larger than the Triton kernels\' 32-bit offsets reach '

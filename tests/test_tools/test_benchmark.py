@@ -1,0 +1,39 @@
+"""tools/analysis_tools/benchmark.py on the CPU with the demo config."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.join(osp.dirname(__file__), '..', '..')
+SCRIPT = osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark.py')
+CONFIG = osp.join(ROOT, 'configs', 'demo', 'msm_tiny_synthetic-nyud.py')
+
+
+def test_benchmark_times_training_and_inference_and_writes_the_record(tmp_path):
+    out = tmp_path / 'bench.json'
+    result = subprocess.run(
+        [sys.executable, SCRIPT, CONFIG, '--device', 'cpu', '--batch-size', '1', '2', '--iters',
+         '2', '--warmup', '1', '--modes', 'train', 'inference', '--precisions', 'fp32', '--out',
+         str(out)], capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(out.read_text())
+    assert report['device'] == 'cpu' and report['crop_size'] == [48, 64]
+    runs = [(r['mode'], r['batch_size']) for r in report['results']]
+    assert runs == [('train', 1), ('train', 2), ('inference', 1), ('inference', 2)]
+    for record in report['results']:
+        assert record['ms_per_iter'] > 0 and record['iters'] == 2
+        expected = record['batch_size'] / record['ms_per_iter'] * 1e3
+        assert abs(record['images_per_s'] - expected) <= 0.01 * expected + 0.01
+    # every record is also printed as it is measured
+    printed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
+    assert printed == report['results']
+
+
+def test_benchmark_refuses_a_config_without_crop_size(tmp_path):
+    config = tmp_path / 'no_crop.py'
+    config.write_text(f"_base_ = ['{osp.abspath(CONFIG)}']\ncrop_size = None\n")
+    result = subprocess.run([sys.executable, SCRIPT, str(config), '--device', 'cpu'],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert 'defines no crop_size to benchmark at' in result.stderr
