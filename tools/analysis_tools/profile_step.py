@@ -1,17 +1,23 @@
-"""Where the time of one training step goes, by kernel category and by model part.
+"""Where the time of one training step (or forward pass) goes, by kernel
+category and by model part.
 
-Runs a few warm-up training steps on random data at the config's crop size,
-then profiles ``--steps`` steps with torch.profiler and groups the GPU kernel
-time into categories (matrix products, selective scan, copies and layout
-changes, normalisation, convolution, other elementwise work). The forward time
-of each model part (encoder, each MFR stage, task heads, losses) is measured
-separately with CUDA events.
+Runs a few warm-up steps on random data at the config's crop size, times
+``--steps`` steps (synchronised wall time), then profiles as many with
+torch.profiler and groups the kernel time into categories (matrix products,
+selective scan, copies and layout changes, normalisation, convolution, other
+elementwise work). On a GPU, wall time minus kernel time is the time the GPU
+waited for the host (launch gaps). The forward time of each model part
+(encoder, each MFR stage, task heads) is measured separately. On the CPU
+(small configs) the same report is made of the operators' own CPU time,
+which includes the profiler's overhead (it can exceed the wall time).
 
 Example:
     python tools/analysis_tools/profile_step.py configs/msm/msm_swin-l_nyud.py --batch-size 4
 """
 import argparse
 import re
+import statistics
+import time
 from collections import defaultdict
 from contextlib import nullcontext
 
@@ -22,15 +28,17 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from torch.profiler import ProfilerActivity, profile
 
-from benchmark import random_samples  # noqa: E402  (sibling script)
+from benchmark import random_samples, synchronize  # noqa: E402  (sibling script)
 
-#: Kernel-name patterns per category, tried in order.
+#: Kernel (or CPU operator) name patterns per category, tried in order.
 CATEGORIES = [
     ('selective scan', r'selective_scan|SelectiveScan|cross_scan_'),
-    ('matrix products', r'gemm|Gemm|xmma|cutlass|cublas|matmul|wgmma|sm90|dot_kernel'),
+    ('matrix products',
+     r'gemm|Gemm|xmma|cutlass|cublas|matmul|wgmma|sm90|dot_kernel|aten::(addmm|mm|bmm)$'),
     ('normalisation', r'layer_norm|LayerNorm|layernorm'),
     ('convolution', r'conv|Conv|depthwise'),
-    ('copies / layout', r'copy|Copy|CatArray|cat_|flip|transpose|permute|index|gather|scatter'),
+    ('copies / layout', r'copy|Copy|CatArray|cat_|aten::cat$|flip|transpose|permute|index|gather|'
+     r'scatter'),
     ('elementwise / other', r'.*'),
 ]
 
@@ -42,88 +50,145 @@ def categorize(name: str) -> str:
     return 'elementwise / other'
 
 
-def part_times(model, inputs, samples, autocast) -> dict:
-    """Forward milliseconds of each model part, from CUDA events around hooks."""
-    parts = {'encoder': model.backbone, 'task heads': model.decode_head.task_heads}
-    for i, stage in enumerate(model.decode_head.stages):
-        parts[f'MFR stage {i}'] = stage
-    events, handles = defaultdict(list), []
-    for name, module in parts.items():
-        def pre(_m, _i, name=name):
-            events[name].append(torch.cuda.Event(enable_timing=True))
-            events[name][-1].record()
+class PartTimer:
+    """Forward milliseconds of model parts: CUDA events on a GPU, host clock
+    (synchronous execution) on the CPU, recorded by forward hooks."""
 
-        def post(_m, _i, _o, name=name):
-            events[name].append(torch.cuda.Event(enable_timing=True))
-            events[name][-1].record()
-        if isinstance(module, torch.nn.ModuleDict):  # heads: time each task head
-            for sub in module.values():
-                handles += [sub.register_forward_pre_hook(pre), sub.register_forward_hook(post)]
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.marks = defaultdict(list)
+
+    def mark(self, name: str) -> None:
+        if self.device.type == 'cuda':
+            event = torch.cuda.Event(enable_timing=True)
+            event.record()
+            self.marks[name].append(event)
         else:
-            handles += [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
-    with autocast:
-        model(inputs, samples, mode='loss')
-    torch.cuda.synchronize()
+            self.marks[name].append(time.perf_counter())
+
+    def elapsed(self, start, end) -> float:
+        if self.device.type == 'cuda':
+            return start.elapsed_time(end)
+        return (end - start) * 1e3
+
+    def hook(self, name: str, module: torch.nn.Module) -> list:
+        """Register the pre/post hooks of ``module``; returns their handles."""
+        return [
+            module.register_forward_pre_hook(lambda *_: self.mark(name)),
+            module.register_forward_hook(lambda *_: self.mark(name))
+        ]
+
+    def totals(self) -> dict:
+        return {name: sum(self.elapsed(m[i], m[i + 1]) for i in range(0, len(m), 2))
+                for name, m in self.marks.items()}
+
+
+def part_times(model, forward, device) -> dict:
+    """Forward milliseconds of the encoder, each MFR stage and the task heads
+    (summed over tasks) in one call of ``forward``."""
+    timer, handles = PartTimer(device), []
+    handles += timer.hook('encoder', model.backbone)
+    for i, stage in enumerate(model.decode_head.stages):
+        handles += timer.hook(f'MFR stage {i}', stage)
+    for head in model.decode_head.task_heads.values():
+        handles += timer.hook('task heads', head)
+    forward()
+    synchronize(device)
     for h in handles:
         h.remove()
-    return {name: sum(ev[i].elapsed_time(ev[i + 1]) for i in range(0, len(ev), 2))
-            for name, ev in events.items()}
+    return timer.totals()
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Profile a training step or a forward pass')
+    parser.add_argument('config')
+    parser.add_argument('--mode', choices=['train', 'inference'], default='train',
+                        help='a training step (forward, backward, optimizer) or a forward pass')
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
+    parser.add_argument('--steps', type=int, default=2, help='timed and profiled steps')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
 
 
 def main():
-    parser = argparse.ArgumentParser(description='Profile one training step')
-    parser.add_argument('config')
-    parser.add_argument('--batch-size', type=int, default=4)
-    parser.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
-    parser.add_argument('--steps', type=int, default=2, help='profiled steps')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
+    args = parse_args()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope('mmseg')
-    device = torch.device('cuda')
-    model = MODELS.build(cfg.model).to(device).train()
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    device = torch.device(args.device)
+    model = MODELS.build(cfg.model).to(device)
     size = tuple(cfg.crop_size)
     inputs = torch.randn(args.batch_size, 3, *size, device=device)
     samples = random_samples(model.decode_head.tasks, args.batch_size, size, device)
-    autocast = (torch.autocast('cuda', dtype=torch.bfloat16)
+    autocast = (torch.autocast(device.type, dtype=torch.bfloat16)
                 if args.precision == 'bf16' else nullcontext())
+    if args.mode == 'train':
+        model.train()
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
-    def step():
-        with autocast:
-            losses = model(inputs, samples, mode='loss')
-        optim_wrapper.update_params(sum(v for k, v in losses.items() if 'loss' in k))
+        def forward():
+            with autocast:
+                return model(inputs, samples, mode='loss')
+
+        def step():
+            losses = forward()
+            optim_wrapper.update_params(sum(v for k, v in losses.items() if 'loss' in k))
+    else:
+        model.eval()
+
+        def forward():
+            with torch.no_grad(), autocast:
+                return model(inputs, mode='tensor')
+
+        step = forward
 
     for _ in range(3):
         step()
-    torch.cuda.synchronize()
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+    wall = []
+    for _ in range(args.steps):
+        synchronize(device)
+        start = time.perf_counter()
+        step()
+        synchronize(device)
+        wall.append((time.perf_counter() - start) * 1e3)
+    activity = ProfilerActivity.CUDA if device.type == 'cuda' else ProfilerActivity.CPU
+    with profile(activities=[activity]) as prof:
         for _ in range(args.steps):
             step()
-        torch.cuda.synchronize()
+        synchronize(device)
+
+    def own_ms(evt) -> float:  # the event's own time per step
+        us = evt.self_device_time_total if device.type == 'cuda' else evt.self_cpu_time_total
+        return us / 1e3 / args.steps
+
     by_category, launches = defaultdict(float), defaultdict(int)
     for evt in prof.key_averages():
-        ms = evt.self_device_time_total / 1e3 / args.steps
-        if ms > 0:
-            by_category[categorize(evt.key)] += ms
+        if own_ms(evt) > 0:
+            by_category[categorize(evt.key)] += own_ms(evt)
             launches[categorize(evt.key)] += evt.count // args.steps
     total = sum(by_category.values())
-    print(f'{args.config}: batch {args.batch_size}, {args.precision}, '
-          f'{torch.cuda.get_device_name()}')
-    print(f'GPU kernel time per training step: {total:.1f} ms')
-    print('| share | ms | launches | category |\n|---|---|---|---|')
+    kind = 'GPU kernel' if device.type == 'cuda' else 'CPU operator (profiler overhead included)'
+    name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'
+    what = 'training step' if args.mode == 'train' else 'forward pass'
+    step_ms = statistics.median(wall)
+    print(f'{args.config}: {what}, batch {args.batch_size}, {args.precision}, {name}')
+    print(f'wall time per {what}: {step_ms:.1f} ms (median of {args.steps})')
+    print(f'{kind} time per {what}: {total:.1f} ms')
+    if device.type == 'cuda':
+        print(f'GPU idle (wall - kernel time): {step_ms - total:.1f} ms')
+    print(f'| share | ms | {"launches" if device.type == "cuda" else "calls"} | category |')
+    print('|---|---|---|---|')
     for cat, ms in sorted(by_category.items(), key=lambda kv: -kv[1]):
         print(f'| {100 * ms / total:.1f}% | {ms:.1f} | {launches[cat]} | {cat} |')
-    print('\nTop kernels:')
-    top = sorted(prof.key_averages(), key=lambda e: -e.self_device_time_total)[:15]
-    for evt in top:
-        ms = evt.self_device_time_total / 1e3 / args.steps
-        print(f'  {ms:8.1f} ms  {evt.count // args.steps:5d}x  {evt.key[:110]}')
-    print('\nForward time by model part (ms, CUDA events):')
-    for name, ms in part_times(model, inputs, samples, autocast).items():
-        print(f'  {name:14s} {ms:8.1f}')
+    print(f'\nTop {"kernels" if device.type == "cuda" else "operators"}:')
+    for evt in sorted(prof.key_averages(), key=lambda e: -own_ms(e))[:15]:
+        print(f'  {own_ms(evt):8.1f} ms  {evt.count // args.steps:5d}x  {evt.key[:110]}')
+    print('\nForward time by model part (ms):')
+    for part, ms in part_times(model, forward, device).items():
+        print(f'  {part:14s} {ms:8.1f}')
 
 
 if __name__ == '__main__':
