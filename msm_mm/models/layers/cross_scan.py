@@ -180,9 +180,11 @@ class CrossScanCore(BaseModule):
         pixels = x.permute(0, 2, 3, 1).reshape(batch, height * width, dims)
         x_dbl = F.linear(pixels, self.x_proj_weight.flatten(0, 1))  # (B, L, K*(R+2N))
         x_dbl = x_dbl.view(batch, height * width, k, -1)  # (B, L, K, R+2N)
-        dts = torch.einsum('blkr,kdr->blkd', x_dbl[..., :rank], self.dt_proj_weight)  # (B, L, K, D)
-        y = cross_selective_scan(pixels, dts, x_dbl[..., rank:],
-                                 -torch.exp(self.A_log.float()).view(k, dims, self.d_state),
+        # one split (its gradient is one concatenation, two slices' would be two
+        # zero-filled copies and a sum)
+        dts, bc = torch.split(x_dbl, [rank, 2 * self.d_state], dim=-1)
+        dts = torch.einsum('blkr,kdr->blkd', dts, self.dt_proj_weight)  # (B, L, K, D)
+        y = cross_selective_scan(pixels, dts, bc, self.A_log.view(k, dims, self.d_state),
                                  self.D.view(k, dims), self.dt_proj_bias, height,
                                  width)  # (B, L, D)
         return y.view(batch, height, width, dims).permute(0, 3, 1, 2)

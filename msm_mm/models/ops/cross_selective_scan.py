@@ -13,7 +13,7 @@ Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
     x      (B, L, D)        the map: u of every direction
     dt     (B, L, K, D)     step sizes before bias and softplus
     bc     (B, L, K, 2N)    B then C of every direction
-    A      (K, D, N), skip (K, D), bias (K, D)
+    A_log  (K, D, N), skip (K, D), bias (K, D); the state matrix is A = -exp(A_log)
     y      (B, L, D)        the sum of the four directions' outputs
 
 Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
@@ -35,7 +35,7 @@ state and keeps its end state and the sum of its step sizes (its decay is
 summaries of the segments before it fold to. The backward does the same for
 the adjoint recurrence, from the end. It recomputes the chunk-start states
 (one forward pass, not stored by the forward) and runs the adjoint in
-reverse chunk by chunk. Gradients of A, skip and bias are atomic float32
+reverse chunk by chunk. Gradients of A_log, skip and bias are atomic float32
 sums over programs, so their last bits depend on the order the programs run
 in (as with mamba-ssm's kernel); those of B and C are written per channel
 block and summed after the kernel.
@@ -112,7 +112,7 @@ def _last(x, offs_t, BLOCK_T: tl.constexpr):
 
 
 @triton.jit
-def _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, height, width, dim,
+def _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, height, width, dim,
                    seg_chunks, num_segments, N: tl.constexpr, BLOCK_D: tl.constexpr,
                    BLOCK_T: tl.constexpr):
     """What a program (batch * direction, channel block, segment) needs first:
@@ -131,8 +131,8 @@ def _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, heigh
     offs_n = tl.arange(0, N)
     offs_t = tl.arange(0, BLOCK_T)
     mask_d = offs_d < dim
-    A = tl.load(A_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], mask=mask_d[None, :],
-                other=0.)
+    A = -tl.exp(tl.load(A_log_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None],
+                        mask=mask_d[None, :], other=0.))
     bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     bk = b * _K + k
@@ -184,7 +184,7 @@ def _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k, c, offs_t
 
 
 @triton.jit
-def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
                            seg_dsum_ptr, y_ptr, states_ptr, height, width, dim, seg_chunks,
                            num_segments, stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk,
                            stride_bcb, stride_bcl, stride_bck, N: tl.constexpr,
@@ -204,7 +204,7 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
     (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
-     seg_state, seg_dsum) = _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+     seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
                                            seg_dsum_ptr, height, width, dim, seg_chunks,
                                            num_segments, N, BLOCK_D, BLOCK_T)
     h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
@@ -243,8 +243,8 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
 
 
 @triton.jit
-def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                           seg_dsum_ptr, states_ptr, dy_ptr, dx_ptr, ddt_ptr, dbc_ptr, dA_ptr,
+def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                           seg_dsum_ptr, states_ptr, dy_ptr, dx_ptr, ddt_ptr, dbc_ptr, dA_log_ptr,
                            dskip_ptr, dbias_ptr, stride_dyb, stride_dyl, height, width, dim,
                            seg_chunks, num_segments, stride_xb, stride_xl, stride_dtb,
                            stride_dtl, stride_dtk, stride_bcb, stride_bcl, stride_bck,
@@ -259,11 +259,11 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
     the segment's steps. Otherwise start from the g the later segments'
     summaries fold to, write dx (float32) and ddt (dt's dtype) per direction,
     (B, L, K, D), dB and dC of its channels, (B, L, K, channel blocks, 2N),
-    and add into dA, dskip and dbias (zero-initialised, float32)."""
+    and add into dA_log, dskip and dbias (zero-initialised, float32)."""
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
     (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
-     seg_state, seg_dsum) = _program_setup(A_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+     seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
                                            seg_dsum_ptr, height, width, dim, seg_chunks,
                                            num_segments, N, BLOCK_D, BLOCK_T)
     g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
@@ -327,20 +327,21 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_ptr, skip_ptr, bias_ptr, seg
         tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
         tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
     else:
-        tl.atomic_add(dA_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], dA,
+        # dA_log = dA * dA/dA_log = dA * A
+        tl.atomic_add(dA_log_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], dA * A,
                       mask=mask_d[None, :])
         tl.atomic_add(dskip_ptr + k * dim + offs_d, dskip, mask=mask_d)
         tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
 
 
-def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, height: int, width: int):
+def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, height: int, width: int):
     batch, length, dim = x.shape
     if length != height * width:
         raise ValueError(f'cross scan: x has {length} pixels, expected {height}x{width}')
     if tuple(dt.shape) != (batch, length, NUM_DIRECTIONS, dim):
         raise ValueError(f'cross scan: dt must be {(batch, length, NUM_DIRECTIONS, dim)}, '
                          f'got {tuple(dt.shape)}')
-    d_state = A.shape[-1]
+    d_state = A_log.shape[-1]
     if tuple(bc.shape) != (batch, length, NUM_DIRECTIONS, 2 * d_state):
         raise ValueError(f'cross scan: bc must be {(batch, length, NUM_DIRECTIONS, 2 * d_state)},'
                          f' got {tuple(bc.shape)}')
@@ -430,13 +431,13 @@ class CrossSelectiveScan(torch.autograd.Function):
                      num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
-    def forward(ctx, x, dt, bc, A, skip, bias, height, width):
-        _check_inputs(x, dt, bc, A, height, width)
+    def forward(ctx, x, dt, bc, A_log, skip, bias, height, width):
+        _check_inputs(x, dt, bc, A_log, height, width)
         x, dt, bc = _unit_last_stride(x), _unit_last_stride(dt), _unit_last_stride(bc)
-        params = tuple(p.float().contiguous() for p in (A, skip, bias))
+        params = tuple(p.float().contiguous() for p in (A_log, skip, bias))
         batch, length, dim = x.shape
         segments = CrossSelectiveScan.segments(batch, dim, length)
-        summaries = CrossSelectiveScan._summaries(x, A.shape[-1], segments[1])
+        summaries = CrossSelectiveScan._summaries(x, A_log.shape[-1], segments[1])
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_fwd_kernel,
                                    CrossSelectiveScan.fwd_tiles, segments, x, dt, bc, params,
@@ -486,7 +487,7 @@ class CrossSelectiveScan(torch.autograd.Function):
                 None)
 
 
-def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Tensor,
+def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip: Tensor,
                          bias: Tensor, height: int, width: int) -> Tensor:
     """Selective scan of a channels-last map along the four SS2D directions,
     summed (shapes in the module docstring).
@@ -496,7 +497,8 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Ten
         dt (Tensor): Raw step sizes, (B, H*W, 4, D); softplus(dt + bias) is
             the step.
         bc (Tensor): B and C of each direction, (B, H*W, 4, 2N).
-        A (Tensor): State matrices, (4, D, N).
+        A_log (Tensor): Logarithms of minus the state matrices, (4, D, N):
+            A = -exp(A_log).
         skip (Tensor): Skip weights D, (4, D).
         bias (Tensor): Step-size biases, (4, D).
         height (int): H.
@@ -511,16 +513,16 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A: Tensor, skip: Ten
             forward's buffers alone).
     """
     backward = torch.is_grad_enabled() and any(
-        t.requires_grad for t in (x, dt, bc, A, skip, bias))
-    images = CrossSelectiveScan.max_images(x, dt, bc, A.shape[-1], backward)
+        t.requires_grad for t in (x, dt, bc, A_log, skip, bias))
+    images = CrossSelectiveScan.max_images(x, dt, bc, A_log.shape[-1], backward)
     if images < 1:
         raise ValueError(f'cross scan: one {height}x{width} map of {x.shape[2]} channels needs '
                          f'buffers larger than the Triton kernels\' 32-bit offsets reach '
                          f'({MAX_ELEMENTS} elements); use scan_backend "mamba_ssm" or "torch"')
     if x.shape[0] <= images:
-        return CrossSelectiveScan.apply(x, dt, bc, A, skip, bias, height, width)
+        return CrossSelectiveScan.apply(x, dt, bc, A_log, skip, bias, height, width)
     # a batch whose buffers the offsets cannot reach is scanned in parts
     return torch.cat([
-        CrossSelectiveScan.apply(x[i:i + images], dt[i:i + images], bc[i:i + images], A, skip,
+        CrossSelectiveScan.apply(x[i:i + images], dt[i:i + images], bc[i:i + images], A_log, skip,
                                  bias, height, width) for i in range(0, x.shape[0], images)
     ])
