@@ -334,6 +334,11 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
         tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
 
 
+def _cdiv(a: int, b: int) -> int:
+    """``ceil(a / b)`` for the host code (``triton.cdiv`` costs microseconds a call)."""
+    return -(-a // b)
+
+
 def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, height: int, width: int):
     batch, length, dim = x.shape
     if length != height * width:
@@ -377,12 +382,12 @@ class CrossSelectiveScan(torch.autograd.Function):
         when the forward has ``split_below`` programs or more, else as many
         equal segments as bring them to ``min_programs``, at most one per
         chunk."""
-        num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
-        programs = batch * NUM_DIRECTIONS * triton.cdiv(dim, CrossSelectiveScan.fwd_tiles[0])
+        num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
+        programs = batch * NUM_DIRECTIONS * _cdiv(dim, CrossSelectiveScan.fwd_tiles[0])
         wanted = 1 if programs >= CrossSelectiveScan.split_below else min(
-            num_chunks, triton.cdiv(CrossSelectiveScan.min_programs, programs))
-        seg_chunks = triton.cdiv(num_chunks, wanted)
-        return seg_chunks, triton.cdiv(num_chunks, seg_chunks)
+            num_chunks, _cdiv(CrossSelectiveScan.min_programs, programs))
+        seg_chunks = _cdiv(num_chunks, wanted)
+        return seg_chunks, _cdiv(num_chunks, seg_chunks)
 
     @staticmethod
     def max_images(x: Tensor, dt: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
@@ -394,8 +399,8 @@ class CrossSelectiveScan(torch.autograd.Function):
         _, length, dim = x.shape
         per_image = length * NUM_DIRECTIONS * dim
         if backward:
-            num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
-            blocks = triton.cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
+            num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
+            blocks = _cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
             per_image = max(per_image, NUM_DIRECTIONS * num_chunks * d_state * dim,
                             length * NUM_DIRECTIONS * blocks * 2 * d_state)
         images = MAX_ELEMENTS // per_image
@@ -423,7 +428,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         batch, length, dim = x.shape
         block_d, num_warps, num_stages = tiles
         seg_chunks, num_segments = segments
-        grid = (batch * NUM_DIRECTIONS, triton.cdiv(dim, block_d), num_segments)
+        grid = (batch * NUM_DIRECTIONS, _cdiv(dim, block_d), num_segments)
         kernel[grid](x, dt, bc, *params, *summaries, *args, height, width, dim, seg_chunks,
                      num_segments, x.stride(0), x.stride(1), dt.stride(0), dt.stride(1),
                      dt.stride(2), bc.stride(0), bc.stride(1), bc.stride(2),
@@ -458,7 +463,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         height, width = ctx.size
         batch, length, dim = x.shape
         d_state = params[0].shape[-1]
-        num_chunks = triton.cdiv(length, CrossSelectiveScan.block_t)
+        num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
         # the state before every chunk, (B, K, num_chunks, N, D)
         states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, d_state, dim),
                              dtype=torch.float32)
@@ -472,7 +477,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         ddt = torch.empty_like(dx, dtype=dt.dtype)  # the kernel rounds to dt's dtype
         # dB and dC of every channel block, summed below: (B, L, K, blocks, 2N)
         tiles = CrossSelectiveScan.bwd_tiles
-        dbc = x.new_empty(bc.shape[:3] + (triton.cdiv(dim, tiles[0]), 2 * d_state),
+        dbc = x.new_empty(bc.shape[:3] + (_cdiv(dim, tiles[0]), 2 * d_state),
                           dtype=torch.float32)
         dparams = [torch.zeros_like(p) for p in params]
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_bwd_kernel, tiles,
