@@ -406,11 +406,12 @@ class CrossSelectiveScan(torch.autograd.Function):
         images = MAX_ELEMENTS // per_image
         for t in (x, dt, bc):
             # the last offset within one image, then one batch stride per image
-            last = sum((n - 1) * s for n, s in zip(t.shape[1:], t.stride()[1:]))
+            batch_stride, *strides = t.stride()
+            last = sum((n - 1) * s for n, s in zip(t.shape[1:], strides))
             if last >= MAX_ELEMENTS:
                 return 0
-            if t.stride(0):
-                images = min(images, (MAX_ELEMENTS - 1 - last) // t.stride(0) + 1)
+            if batch_stride:
+                images = min(images, (MAX_ELEMENTS - 1 - last) // batch_stride + 1)
         return images
 
     @staticmethod
