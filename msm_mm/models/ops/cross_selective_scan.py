@@ -106,6 +106,17 @@ def _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d, offs_n, mask_d, height
 
 
 @triton.jit
+def _chunk_states(delta, u, Bt, mask_t, A, h0):
+    """The states (BLOCK_T, N, BLOCK_D) of a chunk's steps from the state
+    before it, h0 (N, BLOCK_D), and the inputs ``delta * u * B`` they add;
+    steps past the end keep the state."""
+    decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
+    inp = (delta * u)[:, None, :] * Bt[:, :, None]
+    decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
+    return inp, h_local + decay_cum * h0[None, :, :]
+
+
+@triton.jit
 def _last(x, offs_t, BLOCK_T: tl.constexpr):
     """Row ``BLOCK_T - 1`` of a (BLOCK_T, N, BLOCK_D) tile."""
     return tl.sum(tl.where(offs_t[:, None, None] == BLOCK_T - 1, x, 0.), 0)
@@ -225,11 +236,7 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
             tl.store(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N), h,
                      mask=mask_d[None, :])
         delta, _ = _softplus(v)
-        # (BLOCK_T, N, BLOCK_D); steps past the end keep the state
-        decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
-        inp = (delta * u)[:, None, :] * Bt[:, :, None]
-        decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-        h_all = h_local + decay_cum * h[None, :, :]
+        _, h_all = _chunk_states(delta, u, Bt, mask_t, A, h)  # (BLOCK_T, N, BLOCK_D)
         if WRITE_Y:
             y = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
             tl.store(y_ptr + (pos[:, None] * _K + k) * dim + offs_d[None, :] +
@@ -290,10 +297,7 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
             # of them only dC and the part the decay carries, decay[t] * h[t-1] =
             # h[t] - input[t], are needed (kept live: one tile)
             delta, dsoftplus = _softplus(v)
-            decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
-            inp = (delta * u)[:, None, :] * Bt[:, :, None]
-            decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-            h_all = h_local + decay_cum * h0[None, :, :]
+            inp, h_all = _chunk_states(delta, u, Bt, mask_t, A, h0)
             dC = tl.sum(h_all * dy[:, None, :], 2)
             carried = h_all - inp
         # decay[t + 1], zero past the end, then g in reverse
