@@ -497,6 +497,9 @@ class CrossSelectiveScan(torch.autograd.Function):
                 None)
 
 
+# torch.compile leaves the op out of its graphs (a graph break): its Triton
+# kernels are tuned by hand and their launch code is plain Python
+@torch.compiler.disable
 def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip: Tensor,
                          bias: Tensor, height: int, width: int) -> Tensor:
     """Selective scan of a channels-last map along the four SS2D directions,

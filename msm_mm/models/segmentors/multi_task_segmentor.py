@@ -1,13 +1,17 @@
+import logging
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.dist import get_world_size
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, add_prefix
 from torch import Tensor
 
 from ...structures import MultiTaskDataSample
+from .cuda_graph_trunk import CudaGraphTrunk
 
 SampleList = List[MultiTaskDataSample]
 
@@ -47,8 +51,25 @@ class MultiTaskSegmentor(BaseModel):
         data_preprocessor (dict, optional): Data preprocessor config.
         train_cfg (dict, optional): Passed to the head's ``loss``.
         test_cfg (dict, optional): Passed to the head's ``predict``.
+        cuda_graph (bool): Replay the backbone and the decode head from CUDA
+            graphs for CUDA inputs (:class:`CudaGraphTrunk`: one capture per
+            input shape and precision; no host round trips within a step).
+            Single process only: in distributed runs the trunk runs without
+            graphs (with a warning). The losses and the optimizer step stay
+            eager. Defaults to False.
+        compile (bool | dict): Run the backbone and the decode head through
+            ``torch.compile`` for CUDA inputs (fused elementwise work and
+            layout changes; the Triton scan itself is left out of the graphs).
+            A dict gives ``torch.compile``'s arguments (default
+            ``dynamic=False``); dynamo's recompile limit is raised to
+            :attr:`recompile_limit`. CPU inputs run the modules as they are.
+            Not yet shown equal to eager on the GPU (docs/benchmark.md).
+            Defaults to False.
         init_cfg (dict or list[dict], optional): Initialization config.
     """
+
+    #: versions of one compiled frame that ``compile`` lets dynamo keep
+    recompile_limit = 64
 
     def __init__(self,
                  backbone: ConfigType,
@@ -57,6 +78,8 @@ class MultiTaskSegmentor(BaseModel):
                  data_preprocessor: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
+                 cuda_graph: bool = False,
+                 compile: Union[bool, dict] = False,
                  init_cfg: OptMultiConfig = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -65,11 +88,30 @@ class MultiTaskSegmentor(BaseModel):
         self.tasks = tuple(self.decode_head.tasks)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
+        self.graphed = CudaGraphTrunk(self) if cuda_graph else None
+        compile_cfg = dict(dynamic=False, **compile) if isinstance(compile, dict) else \
+            dict(dynamic=False) if compile else None
+        self._compiled = None
+        if compile_cfg is not None:
+            # every scan call is a graph break, and the code after it is compiled
+            # once per feature map size: more than dynamo's default of 8 versions
+            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit,
+                                                       self.recompile_limit)
+            # kept in a tuple: not submodules, so the state dict keeps its keys
+            self._compiled = tuple(
+                torch.compile(m, **compile_cfg) for m in (self.backbone, self.decode_head))
 
     def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
         """Backbone (and neck) features of a batch (B, 3, H, W)."""
-        feats = self.backbone(inputs)
+        backbone = self._compiled[0] if self._compiled and inputs.is_cuda else self.backbone
+        feats = backbone(inputs)
         return self.neck(feats) if self.neck is not None else feats
+
+    def trunk_logits(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Per-task logits {task: (B, C, H', W')} of the backbone and the
+        head, compiled for CUDA inputs when ``compile`` is on."""
+        head = self._compiled[1] if self._compiled and inputs.is_cuda else self.decode_head
+        return head(self.extract_feat(inputs))
 
     def forward(self,
                 inputs: Tensor,
@@ -84,9 +126,27 @@ class MultiTaskSegmentor(BaseModel):
             return self._forward(inputs)
         raise ValueError(f"invalid mode {mode!r}; expected 'loss', 'predict' or 'tensor'")
 
+    def _use_graphs(self, inputs: Tensor) -> bool:
+        if self.graphed is None or not inputs.is_cuda:
+            return False
+        if get_world_size() > 1:
+            print_log('cuda_graph=True is for single-process runs; this distributed run '
+                      'continues without CUDA graphs', logger='current', level=logging.WARNING)
+            self.graphed = None
+            return False
+        return True
+
+    def task_logits(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Per-task logits of the backbone and the head, replayed from CUDA
+        graphs when ``cuda_graph`` is on and ``inputs`` are on a GPU (then in
+        the graph's buffers, valid until its next replay)."""
+        if self._use_graphs(inputs):
+            return self.graphed(inputs)
+        return self.trunk_logits(inputs)
+
     def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
         """Losses of every task, prefixed ``decode.``."""
-        losses = self.decode_head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
+        losses = self.decode_head.loss_by_feat(self.task_logits(inputs), data_samples)
         return add_prefix(losses, 'decode')
 
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
@@ -99,12 +159,14 @@ class MultiTaskSegmentor(BaseModel):
             ]
         metas = [dict(s.metainfo, batch_input_shape=tuple(inputs.shape[-2:]))
                  for s in data_samples]
-        task_logits = self.decode_head.predict(self.extract_feat(inputs), metas, self.test_cfg)
+        task_logits = self.decode_head.predict_by_feat(self.task_logits(inputs), metas)
         return self.postprocess_result(task_logits, data_samples)
 
     def _forward(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """Raw per-task logits {task: (B, C, H', W')}."""
-        return self.decode_head.forward(self.extract_feat(inputs))
+        """Raw per-task logits {task: (B, C, H', W')}, the caller's own."""
+        if self._use_graphs(inputs):
+            return {t: x.clone() for t, x in self.graphed(inputs).items()}
+        return self.trunk_logits(inputs)
 
     def postprocess_result(self, task_logits: Dict[str, Tensor],
                            data_samples: SampleList) -> SampleList:

@@ -1,0 +1,100 @@
+"""A segmentor's backbone and decode head replayed from CUDA graphs.
+
+Eager PyTorch launches every kernel from Python; the MSM decoder runs about
+10,000 kernels per training step, and the GPU waits for the host between
+many of them (docs/benchmark.md). A CUDA graph records the kernels of one
+forward (and backward) once and replays them with a single launch. Graphs
+have fixed shapes and addresses, so one is captured per input shape, dtype
+and autocast state, and inputs are copied into the graph's own buffer.
+"""
+from contextlib import nullcontext
+from typing import Callable, Dict, Tuple
+
+import torch
+from torch import Tensor, nn
+
+
+class _Trunk(nn.Module):
+    """Backbone (and neck) + decode head of a segmentor, returning the task
+    logits as a tuple in task order (graphs record tensors only)."""
+
+    def __init__(self, segmentor: nn.Module):
+        super().__init__()
+        self.segmentor = segmentor
+
+    def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        logits = self.segmentor.trunk_logits(inputs)
+        return tuple(logits[t] for t in self.segmentor.tasks)
+
+
+def _autocast_state() -> tuple:
+    if torch.is_autocast_enabled('cuda'):
+        return (torch.get_autocast_dtype('cuda'), )
+    return ()
+
+
+class CudaGraphTrunk:
+    """Task logits of a segmentor's trunk, from CUDA graphs captured on first
+    use for each (input shape, dtype, autocast dtype, training/no-grad) key.
+
+    Training (grad enabled): :func:`torch.cuda.make_graphed_callables` captures
+    the forward and the backward; parameters receive their gradients as
+    usual. Otherwise a forward graph under ``no_grad``. The returned logits
+    live in the graph's buffers and are overwritten by the next replay of the
+    same graph: use them (compute the losses, the predictions) before the
+    next call, or clone them.
+
+    Args:
+        segmentor (nn.Module): A :class:`MultiTaskSegmentor`; it is not
+            registered as a submodule (no cycle in the module tree).
+        warmup (int): Eager iterations before a capture (Triton compilation,
+            cuDNN autotuning). Defaults to 3.
+    """
+
+    def __init__(self, segmentor: nn.Module, warmup: int = 3):
+        self._trunk = [_Trunk(segmentor)]  # a list: keeps it out of the module tree
+        self.warmup = warmup
+        self._graphs: Dict[tuple, Callable] = {}
+
+    def __call__(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Task logits {task: (B, C, H', W')} of ``inputs`` (B, 3, H, W), CUDA."""
+        trunk = self._trunk[0]
+        training = torch.is_grad_enabled() and trunk.segmentor.training
+        key = (tuple(inputs.shape), inputs.dtype, training) + _autocast_state()
+        if key not in self._graphs:
+            capture = self._capture_training if training else self._capture_inference
+            self._graphs[key] = capture(inputs)
+        logits = self._graphs[key](inputs)
+        return dict(zip(trunk.segmentor.tasks, logits))
+
+    def _capture_training(self, inputs: Tensor) -> Callable:
+        # make_graphed_callables replaces the forward of the module it gets:
+        # give it its own wrapper, and capture without autocast's weight-cast
+        # cache (which it refuses)
+        trunk = _Trunk(self._trunk[0].segmentor)
+        state = _autocast_state()
+        autocast = torch.autocast('cuda', dtype=state[0], cache_enabled=False) if state \
+            else nullcontext()
+        with autocast:
+            return torch.cuda.make_graphed_callables(
+                trunk, (inputs.detach().clone(), ), num_warmup_iters=self.warmup,
+                allow_unused_input=True)
+
+    def _capture_inference(self, inputs: Tensor) -> Callable:
+        trunk, static_in = self._trunk[0], inputs.detach().clone()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.no_grad(), torch.cuda.stream(side):
+            for _ in range(self.warmup):
+                trunk(static_in)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.no_grad(), torch.cuda.graph(graph):
+            static_out = trunk(static_in)
+
+        def replay(x: Tensor) -> Tuple[Tensor, ...]:
+            static_in.copy_(x)
+            graph.replay()
+            return static_out
+
+        return replay

@@ -1,0 +1,161 @@
+"""``MultiTaskSegmentor(cuda_graph=True, compile=True)``: the same results as
+eager, from CUDA graphs (and compiled code) on a GPU and eagerly on the CPU."""
+import contextlib
+
+import pytest
+import torch
+from mmseg.registry import MODELS
+
+from msm_mm.models.segmentors import CudaGraphTrunk
+from msm_mm.models.segmentors import multi_task_segmentor
+from msm_mm.structures import MultiTaskDataSample
+
+TASKS = dict(semseg=5, depth=1)
+
+
+def build(cuda_graph: bool, compile=False):
+    torch.manual_seed(0)
+    return MODELS.build(
+        dict(
+            type='MultiTaskSegmentor',
+            cuda_graph=cuda_graph,
+            compile=compile,
+            backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
+                          num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3),
+                          drop_path_rate=0.),  # no randomness: runs are comparable
+            decode_head=dict(
+                type='MSMDecodeHead', in_channels=[8, 16, 32, 64], tasks=TASKS,
+                scales=[(1, 2)] * 3, d_state=4, drop_path_rate=0.,
+                losses=dict(semseg=dict(type='PixelCrossEntropyLoss'),
+                            depth=dict(type='MaskedL1Loss')))))
+
+
+def samples(batch, size, device):
+    out = []
+    for _ in range(batch):
+        s = MultiTaskDataSample(metainfo=dict(img_shape=size, ori_shape=size))
+        s.set_gt('semseg', torch.randint(0, 5, (1, *size), device=device))
+        s.set_gt('depth', torch.rand(1, *size, device=device) + 0.1)
+        out.append(s)
+    return out
+
+
+def losses_and_grads(model, inputs, data_samples):
+    losses = model(inputs, data_samples, mode='loss')
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    grads = torch.autograd.grad(total, [p for p in model.parameters() if p.requires_grad])
+    return total.detach(), grads
+
+
+def test_cpu_inputs_run_eagerly_with_the_same_results():
+    eager, graphed = build(False), build(True, compile=True)
+    # the compiled modules are not submodules: the same state dict keys
+    assert list(graphed.state_dict()) == list(eager.state_dict())
+    graphed.load_state_dict(eager.state_dict())
+    inputs, data = torch.randn(2, 3, 32, 48), samples(2, (32, 48), 'cpu')
+    want, want_grads = losses_and_grads(eager, inputs, data)
+    got, got_grads = losses_and_grads(graphed, inputs, data)
+    assert torch.equal(got, want)
+    assert all(torch.equal(g, w) for g, w in zip(got_grads, want_grads))
+    assert graphed.graphed._graphs == {}  # nothing captured for CPU inputs
+    graphed.eval(), eager.eval()
+    with torch.no_grad():
+        for task, logits in eager(inputs, mode='tensor').items():
+            assert torch.equal(graphed(inputs, mode='tensor')[task], logits)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+# compiled: float32 only (in bf16, inductor's fused kernels round elsewhere than
+# eager autocast). A known failure: on an H100 the training losses and gradients
+# matched, but 37 of 53,760 eval logits differed by up to 6.4e-4
+# (docs/benchmark.md); on the CPU, compiled and eager agree within 3e-6
+@pytest.mark.parametrize('compile, precisions', [
+    (False, (None, torch.bfloat16)),
+    pytest.param(True, (None, ), marks=pytest.mark.xfail(
+        strict=True, reason='compiled eval logits differ from eager on the GPU')),
+])
+def test_graphs_compute_the_eager_losses_gradients_and_logits(compile, precisions):
+    eager = build(False).cuda()
+    graphed = build(True, compile).cuda()
+    graphed.load_state_dict(eager.state_dict())
+    inputs, data = torch.randn(2, 3, 61, 83, device='cuda'), samples(2, (61, 83), 'cuda')
+    for precision in precisions:
+        autocast = torch.autocast('cuda', dtype=precision or torch.float32,
+                                  enabled=precision is not None)
+        with autocast:
+            want, want_grads = losses_and_grads(eager, inputs, data)
+            for _ in range(2):  # the capture, then a replay
+                got, got_grads = losses_and_grads(graphed, inputs, data)
+                torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+                for g, w in zip(got_grads, want_grads):
+                    torch.testing.assert_close(g, w, rtol=1e-3, atol=1e-3 * w.abs().max().item())
+    # another input size captures its own graph
+    inputs2 = torch.randn(1, 3, 64, 64, device='cuda')
+    eager.eval(), graphed.eval()
+    with torch.no_grad():
+        for x in (inputs, inputs2, inputs):
+            want = eager(x, mode='tensor')
+            got = graphed(x, mode='tensor')
+            for task in TASKS:
+                torch.testing.assert_close(got[task], want[task], rtol=1e-4, atol=1e-4)
+    assert len(graphed.graphed._graphs) == len(precisions) + 2  # training, two eval sizes
+
+
+def test_one_capture_per_shape_precision_and_mode(monkeypatch):
+    """The bookkeeping of :class:`CudaGraphTrunk`, with the CUDA calls
+    replaced by recorders (the graphs themselves run in the CUDA test)."""
+    captured = []
+
+    def fake_make_graphed(module, sample_args, **kwargs):
+        captured.append(('train', tuple(sample_args[0].shape), torch.is_autocast_enabled('cuda')))
+        return module
+
+    class FakeGraph:
+        def replay(self):
+            pass
+
+    class FakeStream:
+        def wait_stream(self, other):
+            pass
+
+    @contextlib.contextmanager
+    def fake_graph(graph):
+        captured.append(('infer', ))
+        yield
+
+    monkeypatch.setattr(torch.cuda, 'make_graphed_callables', fake_make_graphed)
+    monkeypatch.setattr(torch.cuda, 'CUDAGraph', FakeGraph)
+    monkeypatch.setattr(torch.cuda, 'graph', fake_graph)
+    monkeypatch.setattr(torch.cuda, 'Stream', FakeStream)
+    monkeypatch.setattr(torch.cuda, 'current_stream', FakeStream)
+    monkeypatch.setattr(torch.cuda, 'stream', lambda s: contextlib.nullcontext())
+    model = build(True)
+    trunk = CudaGraphTrunk(model, warmup=1)
+    x = torch.randn(2, 3, 32, 48)
+    for _ in range(2):
+        logits = trunk(x)
+    assert set(logits) == set(TASKS) and logits['semseg'].shape == (2, 5, 32, 48)
+    trunk(torch.randn(1, 3, 32, 48))
+    assert captured == [('train', (2, 3, 32, 48), False), ('train', (1, 3, 32, 48), False)]
+    model.eval()
+    with torch.no_grad():
+        want = model.decode_head(model.extract_feat(x))
+        for _ in range(2):
+            got = trunk(x)
+    assert captured[2:] == [('infer', )]
+    assert all(torch.equal(got[t], want[t]) for t in TASKS)
+
+
+def test_distributed_runs_skip_the_graphs(monkeypatch):
+    """With more than one process the trunk runs without graphs (not tried
+    with DDP), once warned."""
+    model = build(True)
+    monkeypatch.setattr(multi_task_segmentor, 'get_world_size', lambda: 2)
+
+    class CudaInputs:  # the check only asks where the inputs are
+        is_cuda = True
+
+    assert model.graphed is not None
+    assert not model._use_graphs(CudaInputs())
+    assert model.graphed is None
