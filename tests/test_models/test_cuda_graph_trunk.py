@@ -13,7 +13,7 @@ from msm_mm.structures import MultiTaskDataSample
 TASKS = dict(semseg=5, depth=1)
 
 
-def build(cuda_graph: bool, compile=False):
+def build(cuda_graph, compile=False):
     torch.manual_seed(0)
     return MODELS.build(
         dict(
@@ -102,9 +102,10 @@ def test_graphs_compute_the_eager_losses_gradients_and_logits(compile, precision
     assert len(graphed.graphed._graphs) == len(precisions) + 2  # training, two eval sizes
 
 
-def test_one_capture_per_shape_precision_and_mode(monkeypatch):
-    """The bookkeeping of :class:`CudaGraphTrunk`, with the CUDA calls
-    replaced by recorders (the graphs themselves run in the CUDA test)."""
+@pytest.fixture
+def fake_cuda_graphs(monkeypatch):
+    """The CUDA calls of :class:`CudaGraphTrunk` replaced by recorders (the
+    graphs themselves run in the CUDA test): a list of the captures."""
     captured = []
 
     def fake_make_graphed(module, sample_args, **kwargs):
@@ -130,6 +131,11 @@ def test_one_capture_per_shape_precision_and_mode(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'Stream', FakeStream)
     monkeypatch.setattr(torch.cuda, 'current_stream', FakeStream)
     monkeypatch.setattr(torch.cuda, 'stream', lambda s: contextlib.nullcontext())
+    return captured
+
+
+def test_one_capture_per_shape_precision_and_mode(fake_cuda_graphs):
+    captured = fake_cuda_graphs
     model = build(True)
     trunk = CudaGraphTrunk(model, warmup=1)
     x = torch.randn(2, 3, 32, 48)
@@ -145,6 +151,33 @@ def test_one_capture_per_shape_precision_and_mode(monkeypatch):
             got = trunk(x)
     assert captured[2:] == [('infer', )]
     assert all(torch.equal(got[t], want[t]) for t in TASKS)
+
+
+def test_inputs_beyond_max_graphs_run_eagerly(fake_cuda_graphs):
+    model = build(dict(warmup=1, max_graphs=2)).eval()
+    trunk = model.graphed
+    assert (trunk.warmup, trunk.max_graphs) == (1, 2)
+    # the same tensor for a size: the fake replay does not recompute
+    inputs = {size: torch.randn(1, 3, *size) for size in [(32, 48), (32, 32), (48, 32)]}
+    with torch.no_grad():
+        for size in [(32, 48), (32, 32), (48, 32), (32, 48)]:
+            x = inputs[size]
+            got = trunk(x)
+            want = model.decode_head(model.extract_feat(x))
+            assert all(torch.equal(got[t], want[t]) for t in TASKS)
+    # the third size ran eagerly; the fourth replays the first graph
+    assert fake_cuda_graphs == [('infer', ), ('infer', )]
+    assert len(trunk._graphs) == 2
+
+
+def test_a_failed_capture_names_the_option(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError('operation not permitted when stream is capturing')
+
+    monkeypatch.setattr(torch.cuda, 'make_graphed_callables', refuse)
+    trunk = CudaGraphTrunk(build(True))
+    with pytest.raises(RuntimeError, match=r'\(2, 3, 32, 48\).*model\.cuda_graph=False'):
+        trunk(torch.randn(2, 3, 32, 48))
 
 
 def test_distributed_runs_skip_the_graphs(monkeypatch):

@@ -7,10 +7,12 @@ forward (and backward) once and replays them with a single launch. Graphs
 have fixed shapes and addresses, so one is captured per input shape, dtype
 and autocast state, and inputs are copied into the graph's own buffer.
 """
+import logging
 from contextlib import nullcontext
 from typing import Callable, Dict, Tuple
 
 import torch
+from mmengine.logging import print_log
 from torch import Tensor, nn
 
 
@@ -44,28 +46,54 @@ class CudaGraphTrunk:
     same graph: use them (compute the losses, the predictions) before the
     next call, or clone them.
 
+    Each graph keeps its own memory; inputs of more than ``max_graphs`` keys
+    (images of many sizes, unpadded) run eagerly, with a warning.
+
     Args:
         segmentor (nn.Module): A :class:`MultiTaskSegmentor`; it is not
             registered as a submodule (no cycle in the module tree).
         warmup (int): Eager iterations before a capture (Triton compilation,
             cuDNN autotuning). Defaults to 3.
+        max_graphs (int): Most graphs kept. Defaults to 8.
+
+    Raises:
+        RuntimeError: When a capture fails (a module that synchronises with
+            the host cannot be captured); it names the option to turn off.
     """
 
-    def __init__(self, segmentor: nn.Module, warmup: int = 3):
+    def __init__(self, segmentor: nn.Module, warmup: int = 3, max_graphs: int = 8):
         self._trunk = [_Trunk(segmentor)]  # a list: keeps it out of the module tree
         self.warmup = warmup
+        self.max_graphs = max_graphs
         self._graphs: Dict[tuple, Callable] = {}
+        self._warned_full = False
 
     def __call__(self, inputs: Tensor) -> Dict[str, Tensor]:
         """Task logits {task: (B, C, H', W')} of ``inputs`` (B, 3, H, W), CUDA."""
-        trunk = self._trunk[0]
-        training = torch.is_grad_enabled() and trunk.segmentor.training
+        segmentor = self._trunk[0].segmentor
+        training = torch.is_grad_enabled() and segmentor.training
         key = (tuple(inputs.shape), inputs.dtype, training) + _autocast_state()
         if key not in self._graphs:
+            if len(self._graphs) >= self.max_graphs:
+                self._warn_full(key)
+                return segmentor.trunk_logits(inputs)
             capture = self._capture_training if training else self._capture_inference
-            self._graphs[key] = capture(inputs)
+            try:
+                self._graphs[key] = capture(inputs)
+            except RuntimeError as error:
+                raise RuntimeError(
+                    f'capturing the backbone and decode head in a CUDA graph failed for inputs '
+                    f'{tuple(inputs.shape)} ({error}); modules that synchronise with the host '
+                    f'cannot be captured: set model.cuda_graph=False') from error
         logits = self._graphs[key](inputs)
-        return dict(zip(trunk.segmentor.tasks, logits))
+        return dict(zip(segmentor.tasks, logits))
+
+    def _warn_full(self, key: tuple):
+        if not self._warned_full:
+            print_log(f'cuda_graph: {self.max_graphs} graphs captured already (max_graphs); '
+                      f'inputs of other shapes, such as {key[0]}, run without graphs',
+                      logger='current', level=logging.WARNING)
+            self._warned_full = True
 
     def _capture_training(self, inputs: Tensor) -> Callable:
         # make_graphed_callables replaces the forward of the module it gets:

@@ -51,9 +51,10 @@ class MultiTaskSegmentor(BaseModel):
         data_preprocessor (dict, optional): Data preprocessor config.
         train_cfg (dict, optional): Passed to the head's ``loss``.
         test_cfg (dict, optional): Passed to the head's ``predict``.
-        cuda_graph (bool): Replay the backbone and the decode head from CUDA
-            graphs for CUDA inputs (:class:`CudaGraphTrunk`: one capture per
-            input shape and precision; no host round trips within a step).
+        cuda_graph (bool | dict): Replay the backbone and the decode head
+            from CUDA graphs for CUDA inputs (:class:`CudaGraphTrunk`: one
+            capture per input shape and precision; no host round trips within
+            a step). A dict gives its arguments (``warmup``, ``max_graphs``).
             Single process only: in distributed runs the trunk runs without
             graphs (with a warning). The losses and the optimizer step stay
             eager. Defaults to False.
@@ -78,7 +79,7 @@ class MultiTaskSegmentor(BaseModel):
                  data_preprocessor: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
-                 cuda_graph: bool = False,
+                 cuda_graph: Union[bool, dict] = False,
                  compile: Union[bool, dict] = False,
                  init_cfg: OptMultiConfig = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -88,7 +89,8 @@ class MultiTaskSegmentor(BaseModel):
         self.tasks = tuple(self.decode_head.tasks)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
-        self.graphed = CudaGraphTrunk(self) if cuda_graph else None
+        graph_cfg = cuda_graph if isinstance(cuda_graph, dict) else {} if cuda_graph else None
+        self.graphed = None if graph_cfg is None else CudaGraphTrunk(self, **graph_cfg)
         compile_cfg = dict(dynamic=False, **compile) if isinstance(compile, dict) else \
             dict(dynamic=False) if compile else None
         self._compiled = None
