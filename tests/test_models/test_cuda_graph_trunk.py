@@ -192,3 +192,15 @@ def test_distributed_runs_skip_the_graphs(monkeypatch):
     assert model.graphed is not None
     assert not model._use_graphs(CudaInputs())
     assert model.graphed is None
+
+
+@pytest.mark.parametrize('option, kwargs', [(True, dict(dynamic=False)),
+                                            (dict(dynamic=True, mode='max-autotune'),
+                                             dict(dynamic=True, mode='max-autotune'))])
+def test_compile_passes_its_arguments(monkeypatch, option, kwargs):
+    """``compile`` defaults to static shapes; a dict's arguments (``dynamic``
+    among them) reach ``torch.compile`` for the backbone and the head."""
+    calls = []
+    monkeypatch.setattr(torch, 'compile', lambda module, **kw: calls.append((module, kw)))
+    model = build(False, compile=option)
+    assert calls == [(model.backbone, kwargs), (model.decode_head, kwargs)]

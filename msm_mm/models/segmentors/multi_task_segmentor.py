@@ -32,6 +32,14 @@ def logits_to_prediction(task: str, logits: Tensor) -> Tensor:
     raise KeyError(f'no prediction rule for task {task!r}')
 
 
+def _option_arguments(option: Union[bool, dict]) -> Optional[dict]:
+    """The keyword arguments of an option given as a bool or a dict of its
+    arguments; None when it is off."""
+    if isinstance(option, dict):
+        return dict(option)
+    return {} if option else None
+
+
 @MODELS.register_module()
 class MultiTaskSegmentor(BaseModel):
     """Encoder-decoder for multi-task dense prediction.
@@ -49,8 +57,9 @@ class MultiTaskSegmentor(BaseModel):
         decode_head (dict): Multi-task decode head config.
         neck (dict, optional): Neck config. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
-        train_cfg (dict, optional): Passed to the head's ``loss``.
-        test_cfg (dict, optional): Passed to the head's ``predict``.
+        train_cfg (dict, optional): Kept as ``self.train_cfg`` (mmseg's config
+            layout); :class:`MSMDecodeHead` takes none.
+        test_cfg (dict, optional): Kept as ``self.test_cfg``, likewise.
         cuda_graph (bool | dict): Replay the backbone and the decode head
             from CUDA graphs for CUDA inputs (:class:`CudaGraphTrunk`: one
             capture per input shape and precision; no host round trips within
@@ -89,10 +98,9 @@ class MultiTaskSegmentor(BaseModel):
         self.tasks = tuple(self.decode_head.tasks)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
-        graph_cfg = cuda_graph if isinstance(cuda_graph, dict) else {} if cuda_graph else None
+        graph_cfg = _option_arguments(cuda_graph)
         self.graphed = None if graph_cfg is None else CudaGraphTrunk(self, **graph_cfg)
-        compile_cfg = dict(dynamic=False, **compile) if isinstance(compile, dict) else \
-            dict(dynamic=False) if compile else None
+        compile_cfg = _option_arguments(compile)
         self._compiled = None
         if compile_cfg is not None:
             # every scan call is a graph break, and the code after it is compiled
@@ -101,7 +109,8 @@ class MultiTaskSegmentor(BaseModel):
                                                        self.recompile_limit)
             # kept in a tuple: not submodules, so the state dict keeps its keys
             self._compiled = tuple(
-                torch.compile(m, **compile_cfg) for m in (self.backbone, self.decode_head))
+                torch.compile(m, **{'dynamic': False, **compile_cfg})
+                for m in (self.backbone, self.decode_head))
 
     def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
         """Backbone (and neck) features of a batch (B, 3, H, W)."""
