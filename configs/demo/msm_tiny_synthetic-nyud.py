@@ -30,7 +30,8 @@ model = dict(
         drop_path_rate=0.,
         scan_backend='torch',
         tasks=dict(semseg=40, depth=1, normals=3, edge=1),
-        loss_weights=dict(semseg=1., depth=1., normals=10., edge=50.)))
+        loss_weights=dict(semseg=1., depth=1., normals=10., edge=50.)),
+    compile=False)  # on a GPU, compiling would take longer than these 300 iterations
 
 train_pipeline = [
     dict(type='LoadRGBImageFromFile'),

@@ -110,6 +110,9 @@ def test_swin_l_msm_nyud_training_step():
     from msm_mm.structures import MultiTaskDataSample
     cfg = _msm_nyud_config()
     cfg.model.pop('data_preprocessor', None)
+    # compiling the full model takes minutes; test_cuda_graph_trunk.py checks the
+    # compiled trunk against eager, the benchmark runs it at this size
+    cfg.model.compile = False
     model = MODELS.build(cfg.model).cuda().train()
     h, w = 448, 576
     samples = []

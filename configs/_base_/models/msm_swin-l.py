@@ -43,8 +43,8 @@ model = dict(
         loss_scheme='weighted_sum'),
     train_cfg=dict(),
     test_cfg=dict(),
-    # on a GPU, backbone and head are replayed from CUDA graphs, one per input shape (single
-    # process only; distributed runs skip them). compile=True also runs them through
-    # torch.compile: faster still, but not yet shown equal to eager (docs/benchmark.md)
+    # on a GPU, backbone and head are replayed from CUDA graphs, one per input shape, and in
+    # training steps compiled (minutes at the start of a run; docs/benchmark.md). Single
+    # process only: distributed runs skip both.
     cuda_graph=True,
-    compile=False)
+    compile=True)

@@ -64,17 +64,19 @@ class MultiTaskSegmentor(BaseModel):
             from CUDA graphs for CUDA inputs (:class:`CudaGraphTrunk`: one
             capture per input shape and precision; no host round trips within
             a step). A dict gives its arguments (``warmup``, ``max_graphs``).
-            Single process only: in distributed runs the trunk runs without
-            graphs (with a warning). The losses and the optimizer step stay
-            eager. Defaults to False.
+            The losses and the optimizer step stay eager. Defaults to False.
         compile (bool | dict): Run the backbone and the decode head through
-            ``torch.compile`` for CUDA inputs (fused elementwise work and
-            layout changes; the Triton scan itself is left out of the graphs).
-            A dict gives ``torch.compile``'s arguments (default
+            ``torch.compile`` in training steps on CUDA inputs (fused
+            elementwise work and layout changes; the Triton scan itself is
+            left out of the graphs). Evaluation runs the modules as they are:
+            every new evaluation size would cost minutes of compilation. A
+            dict gives ``torch.compile``'s arguments (default
             ``dynamic=False``); dynamo's recompile limit is raised to
-            :attr:`recompile_limit`. CPU inputs run the modules as they are.
-            Not yet shown equal to eager on the GPU (docs/benchmark.md).
-            Defaults to False.
+            :attr:`recompile_limit`. Defaults to False.
+
+        ``cuda_graph`` and ``compile`` are for single-process runs: in
+        distributed runs the trunk runs as it is (with a warning); neither has
+        been tried under DDP.
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
@@ -114,15 +116,23 @@ class MultiTaskSegmentor(BaseModel):
 
     def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
         """Backbone (and neck) features of a batch (B, 3, H, W)."""
-        backbone = self._compiled[0] if self._compiled and inputs.is_cuda else self.backbone
-        feats = backbone(inputs)
+        compiled = self._compiled_modules(inputs)
+        feats = (compiled[0] if compiled else self.backbone)(inputs)
         return self.neck(feats) if self.neck is not None else feats
 
     def trunk_logits(self, inputs: Tensor) -> Dict[str, Tensor]:
         """Per-task logits {task: (B, C, H', W')} of the backbone and the
-        head, compiled for CUDA inputs when ``compile`` is on."""
-        head = self._compiled[1] if self._compiled and inputs.is_cuda else self.decode_head
-        return head(self.extract_feat(inputs))
+        head, compiled in training steps on CUDA inputs when ``compile`` is
+        on."""
+        compiled = self._compiled_modules(inputs)
+        return (compiled[1] if compiled else self.decode_head)(self.extract_feat(inputs))
+
+    def _compiled_modules(self, inputs: Tensor) -> Optional[tuple]:
+        """The compiled (backbone, head) for a training step on CUDA
+        ``inputs``; None otherwise."""
+        if self._compiled is None or not (inputs.is_cuda and self.training):
+            return None
+        return self._compiled
 
     def forward(self,
                 inputs: Tensor,
@@ -138,14 +148,16 @@ class MultiTaskSegmentor(BaseModel):
         raise ValueError(f"invalid mode {mode!r}; expected 'loss', 'predict' or 'tensor'")
 
     def _use_graphs(self, inputs: Tensor) -> bool:
-        if self.graphed is None or not inputs.is_cuda:
+        """Whether ``inputs`` go through the CUDA graphs; the first call of
+        a distributed run turns graphs and compilation off."""
+        if not inputs.is_cuda:
             return False
-        if get_world_size() > 1:
-            print_log('cuda_graph=True is for single-process runs; this distributed run '
-                      'continues without CUDA graphs', logger='current', level=logging.WARNING)
-            self.graphed = None
-            return False
-        return True
+        if (self.graphed is not None or self._compiled is not None) and get_world_size() > 1:
+            print_log('cuda_graph and compile are for single-process runs; this '
+                      'distributed run continues without them', logger='current',
+                      level=logging.WARNING)
+            self.graphed = self._compiled = None
+        return self.graphed is not None
 
     def task_logits(self, inputs: Tensor) -> Dict[str, Tensor]:
         """Per-task logits of the backbone and the head, replayed from CUDA
