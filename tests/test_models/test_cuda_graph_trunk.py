@@ -214,8 +214,9 @@ def test_a_failed_capture_names_the_option(monkeypatch):
         trunk(torch.randn(2, 3, 32, 48))
 
 
-class CudaInputs:  # the checks only ask where the inputs are
+class CudaInputs:  # the checks only ask where the inputs are, and their shape
     is_cuda = True
+    shape = torch.Size((2, 3, 32, 48))
 
 
 def test_distributed_runs_skip_graphs_and_compilation(monkeypatch):
@@ -228,9 +229,14 @@ def test_distributed_runs_skip_graphs_and_compilation(monkeypatch):
     assert model.graphed is None and model._compiled is None
 
 
-def test_compiled_modules_run_in_training_steps_on_cuda_inputs_only():
+def test_compiled_modules_run_in_training_steps_on_cuda_inputs_only(monkeypatch):
+    messages = []
+    monkeypatch.setattr(multi_task_segmentor, 'print_log', lambda msg, **kw: messages.append(msg))
     model = build(False, compile=True)
-    assert model._compiled_modules(CudaInputs()) is model._compiled
+    for _ in range(2):
+        assert model._compiled_modules(CudaInputs()) is model._compiled
+    # the first step of a shape says that it compiles, once
+    assert len(messages) == 1 and '(2, 3, 32, 48)' in messages[0]
     assert model._compiled_modules(torch.zeros(1)) is None
     model.eval()
     assert model._compiled_modules(CudaInputs()) is None

@@ -113,6 +113,7 @@ class MultiTaskSegmentor(BaseModel):
             self._compiled = tuple(
                 torch.compile(m, **{'dynamic': False, **compile_cfg})
                 for m in (self.backbone, self.decode_head))
+        self._compiled_shapes = set()  # input shapes announced as being compiled
 
     def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
         """Backbone (and neck) features of a batch (B, 3, H, W)."""
@@ -132,6 +133,12 @@ class MultiTaskSegmentor(BaseModel):
         ``inputs``; None otherwise."""
         if self._compiled is None or not (inputs.is_cuda and self.training):
             return None
+        shape = tuple(inputs.shape)
+        if shape not in self._compiled_shapes:
+            self._compiled_shapes.add(shape)
+            print_log(f'compile: compiling the backbone and the decode head for inputs of '
+                      f'shape {shape}; this takes minutes (model.compile=False skips it)',
+                      logger='current', level=logging.INFO)
         return self._compiled
 
     def forward(self,
