@@ -222,11 +222,15 @@ class CudaInputs:  # the checks only ask where the inputs are, and their shape
 def test_distributed_runs_skip_graphs_and_compilation(monkeypatch):
     """With more than one process the trunk runs without graphs and
     compilation (neither tried with DDP), once warned."""
+    warnings = []
+    monkeypatch.setattr(multi_task_segmentor, 'print_log', lambda msg, **kw: warnings.append(msg))
     model = build(True, compile=True)
     monkeypatch.setattr(multi_task_segmentor, 'get_world_size', lambda: 2)
     assert model.graphed is not None and model._compiled is not None
-    assert not model._use_graphs(CudaInputs())
+    for _ in range(2):
+        assert not model._use_graphs(CudaInputs())
     assert model.graphed is None and model._compiled is None
+    assert len(warnings) == 1 and 'single-process' in warnings[0]
 
 
 def test_compiled_modules_run_in_training_steps_on_cuda_inputs_only(monkeypatch):
