@@ -169,11 +169,9 @@ class CrossScanCore(BaseModule):
             backend=backend)  # (B, K*D, L)
         return cross_merge(y.view(batch, k, dims, length), height, width)
 
-    def _forward_fused(self, x: Tensor) -> Tensor:
-        """The same function with the projections computed per pixel and one
-        Triton scan reading all four directions in place (float32 state; the
-        inputs stay in the autocast dtype)."""
-        from ..ops.cross_selective_scan import cross_selective_scan  # needs Triton
+    def fused_scan_inputs(self, x: Tensor) -> tuple:
+        """The fused scan's per-pixel inputs of ``x`` (B, D, H, W): the map
+        (B, L, D), raw step sizes (B, L, K, D) and B, C (B, L, K, 2N)."""
         batch, dims, height, width = x.shape
         k, rank = NUM_DIRECTIONS, self.dt_rank
         # (B, L, D): a view when x is channels-last in memory (SS2D's conv output)
@@ -184,9 +182,18 @@ class CrossScanCore(BaseModule):
         # zero-filled copies and a sum)
         dts, bc = torch.split(x_dbl, [rank, 2 * self.d_state], dim=-1)
         dts = torch.einsum('blkr,kdr->blkd', dts, self.dt_proj_weight)  # (B, L, K, D)
-        y = cross_selective_scan(pixels, dts, bc, self.A_log.view(k, dims, self.d_state),
-                                 self.D.view(k, dims), self.dt_proj_bias, height,
-                                 width)  # (B, L, D)
+        return pixels, dts, bc
+
+    def _forward_fused(self, x: Tensor) -> Tensor:
+        """The same function with the projections computed per pixel and one
+        Triton scan reading all four directions in place (float32 state; the
+        inputs stay in the autocast dtype)."""
+        from ..ops.cross_selective_scan import cross_selective_scan  # needs Triton
+        batch, dims, height, width = x.shape
+        k = NUM_DIRECTIONS
+        y = cross_selective_scan(*self.fused_scan_inputs(x),
+                                 self.A_log.view(k, dims, self.d_state), self.D.view(k, dims),
+                                 self.dt_proj_bias, height, width)  # (B, L, D)
         return y.view(batch, height, width, dims).permute(0, 3, 1, 2)
 
     def extra_repr(self) -> str:

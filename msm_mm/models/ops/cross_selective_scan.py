@@ -39,8 +39,13 @@ reverse chunk by chunk. Gradients of A_log, skip and bias are atomic float32
 sums over programs, so their last bits depend on the order the programs run
 in (as with mamba-ssm's kernel); those of B and C are written per channel
 block and summed after the kernel.
+
+Each decay ``exp(delta * A)`` is one base-2 exponential instruction, ``A``
+scaled by log2(e) once per program; rows of steps past the end of the
+sequence are computed but never used, which saves masking every state.
 """
 import functools
+import os
 from typing import Tuple
 
 import torch
@@ -53,6 +58,23 @@ _K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
 #: The kernels address with 32-bit offsets: no buffer they index may hold more
 #: elements than this (:func:`cross_selective_scan` splits the batch to stay below).
 MAX_ELEMENTS = 2**31 - 1
+LOG2E = 1.4426950408889634  # exp(x) = 2**(x * LOG2E)
+_LOG2E = tl.constexpr(LOG2E)
+
+if os.environ.get('TRITON_INTERPRET') == '1':  # the interpreter runs no PTX
+
+    @triton.jit
+    def _exp2(x):
+        return tl.math.exp2(x)
+else:
+
+    @triton.jit
+    def _exp2(x):
+        """2**x in one special-function instruction (results below float32's
+        normal range flush to zero); tl.exp adds a multiplication and a
+        subnormal range fix to it."""
+        return tl.inline_asm_elementwise('ex2.approx.ftz.f32 $0, $1;', '=f,f', [x],
+                                         dtype=tl.float32, is_pure=True, pack=1)
 
 
 @triton.jit
@@ -106,20 +128,38 @@ def _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d, offs_n, mask_d, height
 
 
 @triton.jit
-def _chunk_states(delta, u, Bt, mask_t, A, h0):
+def _chunk_states(delta, u, Bt, A2, h0):
     """The states (BLOCK_T, N, BLOCK_D) of a chunk's steps from the state
     before it, h0 (N, BLOCK_D), and the inputs ``delta * u * B`` they add;
-    steps past the end keep the state."""
-    decay = tl.where(mask_t[:, None, None], tl.exp(delta[:, None, :] * A[None, :, :]), 1.)
+    ``A2`` is A * LOG2E. Rows of steps past the end are not used (their u,
+    B and C are zero)."""
+    decay = _exp2(delta[:, None, :] * A2[None, :, :])
     inp = (delta * u)[:, None, :] * Bt[:, :, None]
     decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
     return inp, h_local + decay_cum * h0[None, :, :]
 
 
 @triton.jit
-def _last(x, offs_t, BLOCK_T: tl.constexpr):
-    """Row ``BLOCK_T - 1`` of a (BLOCK_T, N, BLOCK_D) tile."""
-    return tl.sum(tl.where(offs_t[:, None, None] == BLOCK_T - 1, x, 0.), 0)
+def _right(left, right):
+    return right
+
+
+@triton.jit
+def _left(left, right):
+    return left
+
+
+@triton.jit
+def _last(x):
+    """The last row of a (BLOCK_T, ...) tile (an ordered reduction that keeps
+    its right operand: a register read where the rows are in one thread)."""
+    return tl.reduce(x, 0, _right)
+
+
+@triton.jit
+def _first(x):
+    """The first row of a (BLOCK_T, ...) tile."""
+    return tl.reduce(x, 0, _left)
 
 
 @triton.jit
@@ -128,9 +168,9 @@ def _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, h
                    BLOCK_T: tl.constexpr):
     """What a program (batch * direction, channel block, segment) needs first:
     its image, direction and segment, the chunks of its segment ``[first,
-    end)``, offsets, its channels' A (N, BLOCK_D), bias and skip, and the
-    addresses of segment 0's summary: state (N, BLOCK_D) in (B, K, S, N, D),
-    sum of step sizes (BLOCK_D) in (B, K, S, D)."""
+    end)``, offsets, its channels' A and A * LOG2E (N, BLOCK_D), bias and
+    skip, and the addresses of segment 0's summary: state (N, BLOCK_D) in
+    (B, K, S, N, D), sum of step sizes (BLOCK_D) in (B, K, S, D)."""
     b = tl.program_id(0) // _K
     k = tl.program_id(0) % _K
     seg = tl.program_id(2)
@@ -144,21 +184,22 @@ def _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, h
     mask_d = offs_d < dim
     A = -tl.exp(tl.load(A_log_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None],
                         mask=mask_d[None, :], other=0.))
+    A2 = A * _LOG2E
     bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
     bk = b * _K + k
     seg_state = seg_state_ptr + (bk * num_segments * N + offs_n[:, None]) * dim + offs_d[None, :]
     seg_dsum = seg_dsum_ptr + bk * num_segments * dim + offs_d
-    return (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias,
-            skip, seg_state, seg_dsum)
+    return (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, A2,
+            bias, skip, seg_state, seg_dsum)
 
 
 @triton.jit
-def _fold(carry, seg_state, seg_dsum, s, A, mask_d, dim, N: tl.constexpr):
+def _fold(carry, seg_state, seg_dsum, s, A2, mask_d, dim, N: tl.constexpr):
     """Carry a state across segment ``s``: its decay ``exp(A * sum of step
     sizes)`` times the carry, plus the state it reaches from zero."""
     dsum = tl.load(seg_dsum + s * dim, mask=mask_d, other=0.)
-    return tl.exp(A * dsum[None, :]) * carry + tl.load(seg_state + s * N * dim,
+    return _exp2(A2 * dsum[None, :]) * carry + tl.load(seg_state + s * N * dim,
                                                        mask=mask_d[None, :], other=0.)
 
 
@@ -214,14 +255,14 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
     loads), time in each thread's registers (the scan runs in-thread)."""
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
-    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
-     seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                                           seg_dsum_ptr, height, width, dim, seg_chunks,
-                                           num_segments, N, BLOCK_D, BLOCK_T)
+    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, A2, bias,
+     skip, seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                                                 seg_dsum_ptr, height, width, dim, seg_chunks,
+                                                 num_segments, N, BLOCK_D, BLOCK_T)
     h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     if not SUMMARY:
         for s in range(seg):  # the state before this segment
-            h = _fold(h, seg_state, seg_dsum, s, A, mask_d, dim, N)
+            h = _fold(h, seg_state, seg_dsum, s, A2, mask_d, dim, N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     nxt = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, first * BLOCK_T + offs_t, offs_d, offs_n,
                         mask_d, height, width, length, bias, strides, N)
@@ -236,14 +277,14 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
             tl.store(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N), h,
                      mask=mask_d[None, :])
         delta, _ = _softplus(v)
-        _, h_all = _chunk_states(delta, u, Bt, mask_t, A, h)  # (BLOCK_T, N, BLOCK_D)
+        _, h_all = _chunk_states(delta, u, Bt, A2, h)  # (BLOCK_T, N, BLOCK_D)
         if WRITE_Y:
             y = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
             tl.store(y_ptr + (pos[:, None] * _K + k) * dim + offs_d[None, :] +
                      b * length * _K * dim, y, mask=mask)
         if SUMMARY:
             dsum += tl.sum(tl.where(mask_t[:, None], delta, 0.), 0)
-        h = _last(h_all, offs_t, BLOCK_T)
+        h = _last(h_all)
     if SUMMARY:
         tl.store(seg_state + seg * N * dim, h, mask=mask_d[None, :])
         tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
@@ -269,14 +310,15 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
     and add into dA_log, dskip and dbias (zero-initialised, float32)."""
     strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
                stride_bck)
-    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, bias, skip,
-     seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                                           seg_dsum_ptr, height, width, dim, seg_chunks,
-                                           num_segments, N, BLOCK_D, BLOCK_T)
+    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, A2, bias,
+     skip, seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
+                                                 seg_dsum_ptr, height, width, dim, seg_chunks,
+                                                 num_segments, N, BLOCK_D, BLOCK_T)
     g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
     if not SUMMARY:
         for i in range(num_segments - 1 - seg):  # g after this segment
-            g_next = _fold(g_next, seg_state, seg_dsum, num_segments - 1 - i, A, mask_d, dim, N)
+            g_next = _fold(g_next, seg_state, seg_dsum, num_segments - 1 - i, A2, mask_d, dim,
+                           N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
@@ -297,12 +339,13 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
             # of them only dC and the part the decay carries, decay[t] * h[t-1] =
             # h[t] - input[t], are needed (kept live: one tile)
             delta, dsoftplus = _softplus(v)
-            inp, h_all = _chunk_states(delta, u, Bt, mask_t, A, h0)
+            inp, h_all = _chunk_states(delta, u, Bt, A2, h0)
             dC = tl.sum(h_all * dy[:, None, :], 2)
             carried = h_all - inp
-        # decay[t + 1], zero past the end, then g in reverse
+        # decay[t + 1], then g in reverse (C and dy are zero past the end, and
+        # so is g there)
         delta1, _ = _softplus(v1)
-        decay1 = tl.where(mask_t1[:, None, None], tl.exp(delta1[:, None, :] * A[None, :, :]), 0.)
+        decay1 = _exp2(delta1[:, None, :] * A2[None, :, :])
         adj = Ct[:, :, None] * dy[:, None, :]
         decay1_cum, g_local = tl.associative_scan((decay1, adj), 0, _linear_recurrence,
                                                   reverse=True)
@@ -326,7 +369,7 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
             dA += tl.sum(g_carried * delta[:, None, :], 0)
             dskip += tl.sum(dy * u, 0)
             dbias += tl.sum(ddt, 0)
-        g_next = tl.sum(tl.where(offs_t[:, None, None] == 0, g, 0.), 0)
+        g_next = _first(g)
     if SUMMARY:
         tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
         tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
