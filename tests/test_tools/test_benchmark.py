@@ -25,6 +25,8 @@ def test_benchmark_times_training_and_inference_and_writes_the_record(tmp_path):
         assert record['ms_per_iter'] > 0 and record['iters'] == 2
         expected = record['batch_size'] / record['ms_per_iter'] * 1e3
         assert abs(record['images_per_s'] - expected) <= 0.01 * expected + 0.01
+        assert record['first_iter_s'] >= 0
+    assert report['world_size'] == 1
     # every record is also printed as it is measured
     printed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
     assert printed == report['results']

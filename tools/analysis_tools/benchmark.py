@@ -4,22 +4,34 @@ Training steps are forward + backward + optimizer step (the config's optimizer),
 inference is the forward pass (``mode='tensor'``), each at the config's crop
 size, in fp32 and under bf16 autocast. Warm-up iterations are excluded, CUDA is
 synchronised around every timed iteration, and the median is reported with the
-peak memory. A JSON record goes to ``--out``.
+peak memory. The first iteration (compilation, graph capture, autotuning) is
+timed on its own, ``first_iter_s``. A JSON record goes to ``--out``.
 
-Example:
+Started by ``torch.distributed.run`` (``--nproc_per_node=GPUS``), every
+process trains its own copy of the model under DDP, as ``tools/dist_train.sh``
+does (mmengine's ``MMDistributedDataParallel``, NCCL), one GPU each; the
+record then holds the world size and each process's median, and its
+``ms_per_iter`` is the slowest process's.
+
+Examples:
     python tools/analysis_tools/benchmark.py configs/msm/msm_swin-l_nyud.py \
         --batch-size 4 --out work_dirs/bench.json
+    python -m torch.distributed.run --nproc_per_node=2 \
+        tools/analysis_tools/benchmark.py configs/msm/msm_swin-l_nyud.py --modes train
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
 from contextlib import nullcontext
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
+from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
@@ -77,10 +89,14 @@ def run(cfg, mode: str, precision: str, batch: int, iters: int, warmup: int, dev
         model.train()
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
         samples = random_samples(model.decode_head.tasks, batch, size, device)
+        # as mmengine's Runner wraps a model in distributed runs
+        trained = MMDistributedDataParallel(
+            model, device_ids=[device.index], broadcast_buffers=False,
+            find_unused_parameters=False) if dist.is_initialized() else model
 
         def step():
             with autocast:
-                losses = model(inputs, samples, mode='loss')
+                losses = trained(inputs, samples, mode='loss')
             loss = sum(v for k, v in losses.items() if 'loss' in k)
             optim_wrapper.update_params(loss)
     else:
@@ -93,10 +109,21 @@ def run(cfg, mode: str, precision: str, batch: int, iters: int, warmup: int, dev
     if device.type == 'cuda':
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
+    start = time.perf_counter()
+    step()
+    synchronize(device)
+    first_s = time.perf_counter() - start
     times = time_loop(step, iters, warmup, device)
     ms = statistics.median(times)
-    record = dict(mode=mode, precision=precision, batch_size=batch, ms_per_iter=round(ms, 1),
-                  images_per_s=round(batch / ms * 1e3, 2), iters=iters, warmup=warmup)
+    record = dict(mode=mode, precision=precision, batch_size=batch, iters=iters, warmup=warmup,
+                  first_iter_s=round(first_s, 1))
+    if dist.is_initialized():
+        # the slowest process bounds a synchronous step
+        per_process = [None] * dist.get_world_size()
+        dist.all_gather_object(per_process, round(ms, 1))
+        record['ms_per_iter_per_process'] = per_process
+        ms = max(per_process)
+    record.update(ms_per_iter=round(ms, 1), images_per_s=round(batch / ms * 1e3, 2))
     if device.type == 'cuda':
         record['peak_gib'] = round(torch.cuda.max_memory_allocated(device) / 2**30, 1)
     return record
@@ -129,6 +156,12 @@ def main():
     if cfg.get('crop_size') is None:
         raise SystemExit(f'{args.config} defines no crop_size to benchmark at')
     device = torch.device(args.device)
+    if 'LOCAL_RANK' in os.environ:  # started by torch.distributed.run
+        if device.type != 'cuda':
+            raise SystemExit('distributed benchmarks run on GPUs (NCCL)')
+        device = torch.device('cuda', int(os.environ['LOCAL_RANK']))
+        torch.cuda.set_device(device)
+        dist.init_process_group('nccl')
     batches = args.batch_size or [cfg.train_dataloader.batch_size]
     results = []
     for mode in args.modes:
@@ -136,11 +169,17 @@ def main():
             for batch in batches:
                 rec = run(cfg, mode, precision, batch, args.iters, args.warmup, device)
                 results.append(rec)
-                print(json.dumps(rec), flush=True)
+                if not dist.is_initialized() or dist.get_rank() == 0:
+                    print(json.dumps(rec), flush=True)
     report = dict(
         config=args.config, command=' '.join(sys.argv), crop_size=list(cfg.crop_size),
         device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
-        torch=torch.__version__, results=results)
+        torch=torch.__version__,
+        world_size=dist.get_world_size() if dist.is_initialized() else 1, results=results)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+        if int(os.environ['RANK']) != 0:
+            return
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=2)
