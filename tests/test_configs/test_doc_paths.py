@@ -1,5 +1,6 @@
 """Every repository path that README.md, docs/*.md and the projects' READMEs
-name (configs, tools, docs, projects) exists."""
+name (package, configs, tools, docs, projects, demo) exists, and every page of
+docs/ is linked from another."""
 import glob
 import os.path as osp
 import re
@@ -11,7 +12,7 @@ DOCS = [osp.join(ROOT, 'README.md')] + sorted(
     glob.glob(osp.join(ROOT, 'docs', '*.md')) +
     glob.glob(osp.join(ROOT, 'projects', '**', 'README.md'), recursive=True))
 # A path starting at a top-level folder, ending in a file name with an extension.
-PATH = re.compile(r'(?<![\w/.-])((?:configs|tools|docs|projects|demo)/[\w./-]*\w\.(?:py|sh|md))')
+PATH = re.compile(r'(?<![\w/.-])((?:msm_mm|configs|tools|docs|projects|demo)/[\w./-]*\w\.(?:py|sh|md))')
 
 
 def named_paths(doc):
@@ -24,10 +25,12 @@ def named_paths(doc):
     return sorted(paths)
 
 
-def test_docs_collected():
-    assert osp.join(ROOT, 'README.md') in DOCS
-    assert any('projects' in d for d in DOCS)
-    assert any('configs/msm/msm_swin-l_nyud.py' in named_paths(d) for d in DOCS)
+def test_every_doc_page_is_linked_from_another():
+    pages = sorted(glob.glob(osp.join(ROOT, 'docs', '*.md')))
+    assert len(pages) >= 8 and any('projects' in d for d in DOCS)
+    named = {p for doc in DOCS for p in named_paths(doc) if p != osp.relpath(doc, ROOT)}
+    orphans = [osp.relpath(p, ROOT) for p in pages if osp.relpath(p, ROOT) not in named]
+    assert not orphans, f'pages no other doc links to: {orphans}'
 
 
 @pytest.mark.parametrize('doc', DOCS, ids=lambda d: osp.relpath(d, ROOT))

@@ -30,8 +30,12 @@ def resize_to_batch_input(task_logits: Dict[str, Tensor],
 
 @MODELS.register_module()
 class MSMDecodeHead(BaseModule):
-    """Multi-Scale Mamba decoder of `MSM <paper>`_ (and of its baseline
-    MTMamba, when every scan is single-scale).
+    """Multi-Scale Mamba decoder of MSM (and of its baseline MTMamba, when
+    every scan is single-scale).
+
+    MSM: *MSM: Multi-Scale Mamba in Multi-Task Dense Prediction* (paper under
+    review); MTMamba: Lin et al., *MTMamba: Enhancing Multi-Task Dense Scene
+    Understanding by Mamba-Based Decoders*, ECCV 2024.
 
     Three MFR stages refine the encoder features from the deepest upward, one
     branch per task, and a task head per task predicts at the input

@@ -27,7 +27,8 @@ def check_scales(scales: Sequence[int], dims: int) -> tuple:
 
 
 class MultiScaleScan(BaseModule):
-    """Multi-Scale Scan (MS-Scan) of `MSM <paper>`_, Section 3.3.
+    """Multi-Scale Scan (MS-Scan) of MSM, Section 3.3 (*MSM: Multi-Scale
+    Mamba in Multi-Task Dense Prediction*).
 
     The channels are split into one equal group per scale; group ``i`` is
     tokenized at scale ``s_i``, scanned by its own :class:`CrossScanCore`, and
