@@ -12,7 +12,8 @@ DOCS = [osp.join(ROOT, 'README.md')] + sorted(
     glob.glob(osp.join(ROOT, 'docs', '*.md')) +
     glob.glob(osp.join(ROOT, 'projects', '**', 'README.md'), recursive=True))
 # A path starting at a top-level folder, ending in a file name with an extension.
-PATH = re.compile(r'(?<![\w/.-])((?:msm_mm|configs|tools|docs|projects|demo)/[\w./-]*\w\.(?:py|sh|md))')
+PATH = re.compile(r'(?<![\w/.-])((?:msm_mm|configs|tools|docs|projects|demo)/'
+                  r'[\w./-]*\w\.(?:py|sh|md))')
 
 
 def named_paths(doc):
