@@ -44,7 +44,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from msm_mm.models.layers import CrossScanCore
-from msm_mm.models.layers.cross_scan import NUM_DIRECTIONS
+from msm_mm.models.ops.scan_directions import NUM_DIRECTIONS
 
 #: float32 operations per state update (module docstring)
 FWD_FLOPS, BWD_FLOPS = 6, 20

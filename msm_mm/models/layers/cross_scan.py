@@ -7,10 +7,9 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..ops.scan_directions import NUM_DIRECTIONS
 from ..ops.selective_scan import SCAN_BACKENDS, selective_scan
 
-#: Scan directions of SS2D: row-major, column-major, and both reversed.
-NUM_DIRECTIONS = 4
 #: Backends of the four-direction scan: those of :func:`selective_scan` after
 #: an unfused cross-scan, or the fused Triton kernels.
 CROSS_SCAN_BACKENDS = SCAN_BACKENDS + ('triton', )

@@ -53,7 +53,8 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-NUM_DIRECTIONS = 4
+from .scan_directions import NUM_DIRECTIONS
+
 _K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
 #: The kernels address with 32-bit offsets: no buffer they index may hold more
 #: elements than this (:func:`cross_selective_scan` splits the batch to stay below).
