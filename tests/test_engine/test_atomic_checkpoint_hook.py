@@ -104,3 +104,11 @@ def test_killed_save_resumes_to_the_uninterrupted_weights(tmp_path, monkeypatch,
     resumed.train()
     for key, value in resumed.model.state_dict().items():
         assert torch.equal(value, uninterrupted[key]), key
+
+
+def test_misspelt_argument_fails_before_training(tmp_path):
+    with pytest.raises(TypeError, match=r"AtomicCheckpointHook \(default_hooks.checkpoint\): "
+                       r"unknown arguments 'intervall' \(did you mean 'interval'\?\)"):
+        toy_runner(tmp_path, default_hooks=dict(
+            checkpoint=dict(type=HOOK, by_epoch=False, intervall=1)))
+    assert not list(tmp_path.glob('*.pth'))
