@@ -9,7 +9,9 @@ An image larger than the model's test size (the test pipeline's pad size,
 e.g. 448x576 for NYUD-v2) is first shrunk to fit it, keeping its aspect
 ratio, and the pictures have the shrunk size; the demo says so.
 ``--full-size`` keeps the image's size (on a CPU a 1000x750 photo takes
-minutes and gigabytes). Writes ``<out-dir>/<image name>_<task>.png`` for every task of the model
+minutes and gigabytes).
+
+Writes ``<out-dir>/<image name>_<task>.png`` for every task of the model
 (coloured as described in docs/visualization.md) and
 ``<out-dir>/<image name>_overview.png`` (the image and all predictions side
 by side), and prints each file it wrote.

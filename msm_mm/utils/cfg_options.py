@@ -3,7 +3,7 @@ is built: an option nothing reads is refused, and the learning-rate
 schedule keeps ending where training ends."""
 import difflib
 import logging
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -77,7 +77,7 @@ def _schedulers(cfg: Config) -> list:
     return [schedulers] if isinstance(schedulers, dict) else list(schedulers)
 
 
-def follow_max_iters(cfg: Config, options: Dict, configured_max_iters) -> None:
+def follow_max_iters(cfg: Config, options: Dict, configured_max_iters: Optional[int]) -> None:
     """Check ``train_cfg.max_iters`` and keep the schedule tied to it.
 
     An iteration-based scheduler whose ``end`` is the config's own

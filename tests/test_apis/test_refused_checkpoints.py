@@ -31,7 +31,7 @@ def config_and_checkpoint(tmp_path_factory):
 
 def data_options(nyud_root):
     return ['--cfg-options'] + [
-        f'{loader}.{key}' for loader in ('train_dataloader', 'test_dataloader')
+        f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
         for key in (f'dataset.data_root={nyud_root}', 'num_workers=0',
                     'persistent_workers=False')
     ] + ['test_evaluator.compute_odsf=False', 'train_cfg.max_iters=2']
