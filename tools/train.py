@@ -3,7 +3,7 @@
 Examples:
     python tools/train.py configs/msm/msm_swin-l_nyud.py
     python tools/train.py CONFIG --work-dir work_dirs/run1 --amp
-    python tools/train.py CONFIG --resume        # newest complete checkpoint of the work dir
+    python tools/train.py CONFIG --resume                # last complete checkpoint of the work dir
     python tools/train.py CONFIG --resume path/to/iter_5000.pth
     bash tools/dist_train.sh CONFIG 8                    # several GPUs (torch.distributed)
 """
