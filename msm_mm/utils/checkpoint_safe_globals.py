@@ -40,9 +40,11 @@ def history_buffer_statistic(owner: Any, name: Any) -> Any:
         pickle.UnpicklingError: For any other object or name.
     """
     if owner is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
+        # the pickle's `getattr` is this function: name it as the pickle does
+        owner = 'getattr' if owner is history_buffer_statistic else repr(owner)
         raise pickle.UnpicklingError(
-            f'getattr({owner!r}, {name!r}): a checkpoint may only look up the statistics '
-            f'methods {HISTORY_BUFFER_STATISTICS} of HistoryBuffer')
+            f'getattr({owner}, {name!r}) refused: a checkpoint may only look up the statistics '
+            f'methods {HISTORY_BUFFER_STATISTICS} of HistoryBuffer.')
     return getattr(HistoryBuffer, name)
 
 

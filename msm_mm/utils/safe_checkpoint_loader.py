@@ -20,12 +20,10 @@ from mmengine.runner import CheckpointLoader
 # or a pickle (protocol 2, the legacy format).
 _ZIP_MAGIC = b'PK\x03\x04'
 _PICKLE_MAGIC = b'\x80'
-# torch's reasons for refusing a file: the paragraphs of its message between
-# this opening and the closing link to its documentation, without its advice
-# on allow-listing.
+# torch marks a refused file by this opening of its message, and advises
+# allow-listing what was refused, which is left out of the error here.
 _REFUSAL_OPENING = 'Weights only load failed'
-_REFUSAL_CLOSING = 'Check the documentation of torch.load'
-_REFUSAL_ADVICE = ' Please use `torch.serialization.add_safe_globals'
+_ALLOW_LIST_ADVICE = ' Please use `torch.serialization.add_safe_globals'
 
 
 def checkpoint_file_problem(filename: str) -> Optional[str]:
@@ -59,13 +57,12 @@ def checkpoint_file_problem(filename: str) -> Optional[str]:
     return None
 
 
-def _refusal_reason(message: str) -> str:
-    """torch's reason for refusing a file, without its advice to load it
-    unsafely."""
-    paragraphs = [p.strip() for p in message.split('\n\n') if p.strip()]
-    reasons = [p.split(_REFUSAL_ADVICE)[0] for p in paragraphs
-               if not p.startswith((_REFUSAL_OPENING, _REFUSAL_CLOSING))]
-    return ' '.join(reasons) or message
+def _refusal_reason(error: pickle.UnpicklingError) -> str:
+    """The unpickler's reason for refusing a file: the error torch's message
+    wraps (with its advice to load the file unsafely), without the advice to
+    allow-list what was refused."""
+    reason = str(error.__context__ or error)
+    return reason.split(_ALLOW_LIST_ADVICE)[0].strip().rstrip('.') + '.'
 
 
 def load_checkpoint_safely(filename: str, map_location=None) -> dict:
@@ -98,7 +95,7 @@ def load_checkpoint_safely(filename: str, map_location=None) -> dict:
         if _REFUSAL_OPENING not in str(e):
             raise ValueError(f'cannot read checkpoint {filename}: {e}; {expected}') from None
         raise pickle.UnpicklingError(
-            f'refused checkpoint {filename}: {_refusal_reason(str(e))} A checkpoint may only '
+            f'refused checkpoint {filename}: {_refusal_reason(e)} A checkpoint may only '
             'hold tensors, plain containers and the numpy / mmengine values of mmengine '
             'checkpoints; nothing in the file was run.') from None
     except (EOFError, KeyError) as e:
