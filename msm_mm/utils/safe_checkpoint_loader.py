@@ -65,7 +65,7 @@ def _refusal_reason(error: pickle.UnpicklingError) -> str:
     return reason.split(_ALLOW_LIST_ADVICE)[0].strip().rstrip('.') + '.'
 
 
-def load_checkpoint_safely(filename: str, map_location=None) -> dict:
+def load_from_local_weights_only(filename: str, map_location=None) -> dict:
     """Load a local checkpoint without running code stored in it.
 
     Args:
@@ -104,5 +104,7 @@ def load_checkpoint_safely(filename: str, map_location=None) -> dict:
 
 
 def register_safe_checkpoint_loader() -> None:
-    """Make :func:`load_checkpoint_safely` mmengine's loader of local files."""
-    CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_safely, force=True)
+    """Make :func:`load_from_local_weights_only` mmengine's loader of local
+    files (mmengine logs it as the ``local_weights_only`` backend)."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local_weights_only, force=True)

@@ -60,6 +60,7 @@ class FileOperationKiller(Hook):
 
 
 def runner(work_dir, **kwargs):
+    torch.manual_seed(0)  # the same initial weights in every run
     return toy_runner(
         work_dir, max_iters=MAX_ITERS,
         default_hooks=dict(checkpoint=dict(type=HOOK, by_epoch=False, interval=1,

@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmengine.runner import CheckpointLoader
 
-from msm_mm.utils import checkpoint_file_problem, load_checkpoint_safely
+from msm_mm.utils import checkpoint_file_problem, load_from_local_weights_only
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def good(tmp_path):
 
 
 def test_mmengine_reads_local_files_here(good):
-    assert CheckpointLoader._get_checkpoint_loader(str(good)) is load_checkpoint_safely
+    assert CheckpointLoader._get_checkpoint_loader(str(good)) is load_from_local_weights_only
     assert torch.equal(CheckpointLoader.load_checkpoint(str(good))['state_dict']['w'],
                        torch.ones(3))
     assert checkpoint_file_problem(str(good)) is None
@@ -54,7 +54,7 @@ def test_unreadable_files_are_named(tmp_path, good, kind):
 
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match=f'checkpoint not found: {tmp_path}/no.pth'):
-        load_checkpoint_safely(str(tmp_path / 'no.pth'))
+        load_from_local_weights_only(str(tmp_path / 'no.pth'))
 
 
 def test_refusal_names_the_file_and_the_reason_only(tmp_path, good):
@@ -66,7 +66,7 @@ def test_refusal_names_the_file_and_the_reason_only(tmp_path, good):
     path = tmp_path / 'evil.pth'
     torch.save({'x': RunsCode()}, path)
     with pytest.raises(pickle.UnpicklingError) as err:
-        load_checkpoint_safely(str(path))
+        load_from_local_weights_only(str(path))
     msg = str(err.value)
     assert msg.startswith(f'refused checkpoint {path}: ')
     assert 'Unsupported global: GLOBAL print' in msg and 'nothing in the file was run' in msg
@@ -79,4 +79,4 @@ def test_weights_only_cannot_be_turned_off(good, tmp_path, monkeypatch):
     path = tmp_path / 'evil.pth'
     torch.save({'x': print}, path)
     with pytest.raises(pickle.UnpicklingError, match='refused checkpoint'):
-        load_checkpoint_safely(str(path))
+        load_from_local_weights_only(str(path))
