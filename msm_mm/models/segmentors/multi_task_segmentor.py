@@ -117,7 +117,7 @@ class MultiTaskSegmentor(BaseModel):
         self._compiled_shapes = set()  # input shapes announced as being compiled
 
     #: Side of the blank image that :meth:`_check_feature_widths` runs.
-    width_probe_size = 64
+    width_probe_size = 32
 
     def _check_feature_widths(self) -> None:
         """Run a blank image through the backbone (and neck) and compare the
