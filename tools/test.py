@@ -10,7 +10,7 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
-from msm_mm.utils import add_common_arguments, load_tool_config
+from msm_mm.utils import add_common_arguments, check_tasks_match, load_tool_config
 
 
 def parse_args():
@@ -33,6 +33,7 @@ def main():
         cfg.default_hooks.visualization = dict(
             type='MultiTaskVisualizationHook', draw=True, test_out_dir=args.show_dir)
     runner = Runner.from_cfg(cfg)
+    check_tasks_match(runner.model, cfg)
     runner.test()
 
 

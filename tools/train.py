@@ -3,16 +3,19 @@
 Examples:
     python tools/train.py configs/msm/msm_swin-l_nyud.py
     python tools/train.py CONFIG --work-dir work_dirs/run1 --amp
-    python tools/train.py CONFIG --resume                # latest checkpoint of the work dir
+    python tools/train.py CONFIG --resume                # last complete checkpoint of the work dir
     python tools/train.py CONFIG --resume path/to/iter_5000.pth
     bash tools/dist_train.sh CONFIG 8                    # several GPUs (torch.distributed)
 """
 import argparse
+import logging
 import os.path as osp
 
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from msm_mm.utils import add_common_arguments, load_tool_config
+from msm_mm.utils import (add_common_arguments, check_tasks_match, checkpoint_file_problem,
+                          complete_checkpoints, find_resume_checkpoint, load_tool_config)
 
 
 def parse_args():
@@ -20,8 +23,8 @@ def parse_args():
     add_common_arguments(parser)
     parser.add_argument(
         '--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
-        help='resume training: from CHECKPOINT, or without it from the latest checkpoint '
-        'of the work dir (model, optimizer, schedule, iteration and RNG state)')
+        help='resume training: from CHECKPOINT, or without it from the latest complete '
+        'checkpoint of the work dir (model, optimizer, schedule, iteration and RNG state)')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision training')
     return parser.parse_args()
@@ -36,16 +39,43 @@ def main():
                              f'{cfg.optim_wrapper.type}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise SystemExit(f'--resume checkpoint not found: {args.resume}')
-        cfg.resume = True
-        cfg.load_from = args.resume
+    not_resumed = set_resume(args.resume, cfg)
     runner = Runner.from_cfg(cfg)
+    check_tasks_match(runner.model, cfg)
     runner.train()
+    if not_resumed:
+        print_log(not_resumed, logger='current', level=logging.WARNING)
+
+
+def set_resume(resume, cfg) -> str:
+    """Set ``cfg.resume`` and ``cfg.load_from`` from ``--resume``.
+
+    Without a file, ``--resume`` continues from the checkpoint that
+    ``last_checkpoint`` names, or when that one is incomplete (a save cut
+    off by a kill), from the newest complete one, and says so. A named file
+    that is incomplete is refused, offering the newest complete one.
+
+    Returns:
+        str: A warning to repeat when training ends: ``--resume`` found
+        nothing to resume and the run trained from scratch ('' otherwise).
+    """
+    if resume is None:
+        return ''
+    if resume != 'auto':
+        problem = checkpoint_file_problem(resume)
+        if problem is not None:
+            newest = complete_checkpoints(osp.dirname(resume) or '.')
+            offer = f'; the newest complete checkpoint there is {newest[0]}' if newest else ''
+            raise SystemExit(f'--resume checkpoint {resume}: {problem}{offer}')
+        cfg.resume, cfg.load_from = True, resume
+        return ''
+    checkpoint, note = find_resume_checkpoint(cfg.work_dir)
+    if note:
+        print_log(f'--resume: {note}', logger='current', level=logging.WARNING)
+    cfg.resume, cfg.load_from = checkpoint is not None, checkpoint
+    if checkpoint is None:
+        return f'--resume found no checkpoint in {cfg.work_dir}: this run trained from scratch'
+    return ''
 
 
 if __name__ == '__main__':

@@ -1,3 +1,3 @@
-from .inference import inference_model, init_model
+from .inference import fit_to_working_size, inference_model, init_model, working_size
 
-__all__ = ['init_model', 'inference_model']
+__all__ = ['init_model', 'inference_model', 'working_size', 'fit_to_working_size']

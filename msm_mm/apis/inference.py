@@ -1,8 +1,9 @@
 import copy
 import math
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
+import cv2
 import numpy as np
 import torch
 import torch.nn as nn
@@ -140,6 +141,38 @@ def _test_pipeline_cfg(cfg: Config) -> List[dict]:
                          f"{IMAGE_LOADER}, got {pipeline[0]['type']}")
     return [copy.deepcopy(step) for i, step in enumerate(pipeline)
             if i == 0 or not step['type'].startswith('Load')]
+
+
+def working_size(cfg: Config) -> Tuple[int, int]:
+    """The (H, W) the model is tested at: the size the test pipeline's
+    ``MultiTaskCenterPad`` pads to.
+
+    Raises:
+        ValueError: When the test pipeline has no ``MultiTaskCenterPad``.
+    """
+    for step in _test_pipeline_cfg(cfg):
+        if step['type'] == 'MultiTaskCenterPad':
+            return tuple(step['size'])
+    raise ValueError(f'the test pipeline of {cfg.filename} has no MultiTaskCenterPad')
+
+
+def fit_to_working_size(img: np.ndarray, cfg: Config) -> np.ndarray:
+    """Shrink an image larger than :func:`working_size` (keeping its aspect
+    ratio) so that it fits; smaller images are returned as they are.
+
+    Args:
+        img (np.ndarray): ``(H, W, 3)`` image.
+        cfg (Config): The model's config.
+
+    Returns:
+        np.ndarray: The image, at most the working size.
+    """
+    (h, w), (max_h, max_w) = img.shape[:2], working_size(cfg)
+    scale = min(max_h / h, max_w / w)
+    if scale >= 1:
+        return img
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))  # cv2 takes (W, H)
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
 
 
 def _fit_pad_size(pipeline: List[dict], h: int, w: int) -> List[dict]:

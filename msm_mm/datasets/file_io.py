@@ -10,6 +10,7 @@ import cv2
 import mmengine.fileio as fileio
 import numpy as np
 import scipy.io
+from scipy.io.matlab import MatReadError
 
 
 def read_bytes(path: str, sample_id: str, backend_args: Optional[dict] = None) -> bytes:
@@ -43,6 +44,9 @@ def read_image(path: str,
         np.ndarray: ``(H, W)`` or ``(H, W, C)``; colour images in RGB order.
     """
     buf = np.frombuffer(read_bytes(path, sample_id, backend_args), np.uint8)
+    if buf.size == 0:
+        raise ValueError(f'sample {sample_id!r}: image file {path} is empty (0 bytes); expected '
+                         'a PNG or JPEG image')
     cv2_flag = cv2.IMREAD_COLOR if flag == 'color' else cv2.IMREAD_UNCHANGED
     img = cv2.imdecode(buf, cv2_flag)
     if img is None:
@@ -65,8 +69,51 @@ def read_mat(path: str, sample_id: str, backend_args: Optional[dict] = None) -> 
     """Load a MATLAB ``.mat`` file of sample ``sample_id`` into a dict."""
     try:
         return scipy.io.loadmat(io.BytesIO(read_bytes(path, sample_id, backend_args)))
-    except (ValueError, TypeError, NotImplementedError) as e:
-        raise ValueError(f'sample {sample_id!r}: cannot read .mat file {path}: {e}') from None
+    except (ValueError, TypeError, NotImplementedError, MatReadError, OSError, EOFError) as e:
+        raise ValueError(f'sample {sample_id!r}: cannot read .mat file {path} ({e}); expected '
+                         'a MATLAB (v5 to v7.2) file written by savemat') from None
+
+
+#: Fields of the PASCAL-Part ``anno`` struct, of its objects and of their parts.
+PASCAL_PART_FIELDS = dict(
+    anno=('imname', 'objects'),
+    object=('class', 'class_ind', 'mask', 'parts'),
+    part=('part_name', 'mask'))
+
+
+def read_pascal_part_mat(path: str, sample_id: str, backend_args: Optional[dict] = None) -> dict:
+    """Load a PASCAL-Part ``.mat`` file and check the layout of its ``anno``.
+
+    ``loadmat(f)['anno'][0][0][1][0]`` must be the object list, each object
+    a struct whose first fields are :data:`PASCAL_PART_FIELDS` ``['object']``
+    and whose ``parts`` is empty or a struct array of ``['part']``.
+
+    Returns:
+        dict: The file's variables, as :func:`read_mat`.
+
+    Raises:
+        ValueError: Naming the file and the first field out of place.
+    """
+    mat = read_mat(path, sample_id, backend_args)
+
+    def fields_of(array):
+        return tuple(getattr(getattr(array, 'dtype', None), 'names', None) or ())
+
+    def refuse(what: str, found) -> None:
+        raise ValueError(f'sample {sample_id!r}: {path} is not a PASCAL-Part annotation: {what} '
+                         f'has fields {found}, expected {PASCAL_PART_FIELDS[what.split()[0]]}')
+
+    anno = mat.get('anno')
+    if anno is None or anno.size != 1 or fields_of(anno)[:2] != PASCAL_PART_FIELDS['anno']:
+        refuse('anno', fields_of(anno) if anno is not None else 'none (no anno variable)')
+    objects = anno[0][0][1]
+    if objects.size and fields_of(objects)[:4] != PASCAL_PART_FIELDS['object']:
+        refuse('object list', fields_of(objects))
+    for i, obj in enumerate(objects.ravel()):
+        parts = obj[3]
+        if parts.size and fields_of(parts)[:2] != PASCAL_PART_FIELDS['part']:
+            refuse(f'part list of object {i}', fields_of(parts))
+    return mat
 
 
 def check_label(label: np.ndarray,

@@ -1,3 +1,4 @@
+from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import mmengine
@@ -112,15 +113,27 @@ class MultiTaskDataset(BaseDataset):
         return fileio.join_path(self.data_root, *parts)
 
     def read_split(self) -> List[str]:
-        """The sample ids listed in ``ann_file``."""
+        """The sample ids listed in ``ann_file`` (UTF-8, with or without a
+        byte-order mark).
+
+        Raises:
+            FileNotFoundError: When the split file is missing.
+            ValueError: When it lists no ids, or an id more than once (the
+                sample would be trained on or evaluated twice).
+        """
         if not fileio.exists(self.ann_file, backend_args=self.backend_args):
             raise FileNotFoundError(f'{self.__class__.__name__}: split file {self.ann_file} '
                                     f'not found (data_root={self.data_root!r})')
-        ids = [line.strip() for line in
-               mmengine.list_from_file(self.ann_file, backend_args=self.backend_args)]
+        ids = [line.strip() for line in mmengine.list_from_file(
+            self.ann_file, encoding='utf-8-sig', backend_args=self.backend_args)]
         ids = [i for i in ids if i]
         if not ids:
             raise ValueError(f'{self.__class__.__name__}: split file {self.ann_file} lists no ids')
+        repeated = [i for i, n in Counter(ids).items() if n > 1]
+        if repeated:
+            raise ValueError(f'{self.__class__.__name__}: split file {self.ann_file} lists '
+                             f'{len(repeated)} ids more than once: {_listing(repeated)}; '
+                             'expected each sample once')
         return ids
 
     def load_data_list(self) -> List[dict]:

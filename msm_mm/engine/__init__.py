@@ -1,3 +1,7 @@
-from .hooks import MultiTaskVisualizationHook, NonFiniteLossHook, StrictCheckpointLoadHook
+from .hooks import (AtomicCheckpointHook, MultiTaskVisualizationHook, NonFiniteLossHook,
+                    StrictCheckpointLoadHook)
 
-__all__ = ['MultiTaskVisualizationHook', 'NonFiniteLossHook', 'StrictCheckpointLoadHook']
+__all__ = [
+    'AtomicCheckpointHook', 'MultiTaskVisualizationHook', 'NonFiniteLossHook',
+    'StrictCheckpointLoadHook'
+]

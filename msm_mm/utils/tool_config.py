@@ -7,6 +7,8 @@ import os.path as osp
 import torch
 from mmengine.config import Config, DictAction
 
+from .cfg_options import check_option_keys, follow_max_iters
+
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``config``, ``--work-dir``, ``--cfg-options``, ``--launcher`` and
@@ -26,8 +28,13 @@ def load_tool_config(args: argparse.Namespace) -> Config:
 
     Sets the launcher (on a machine without GPUs, ``--launcher pytorch``
     starts a gloo process group here, since mmengine's launchers need CUDA),
-    merges ``--cfg-options`` and chooses the work dir (``--work-dir``, the
-    config's, or ``./work_dirs/<config name>``).
+    merges ``--cfg-options`` (refusing those nothing reads, keeping the
+    schedule tied to ``train_cfg.max_iters``: :mod:`.cfg_options`), chooses
+    the work dir (``--work-dir``, the config's, or
+    ``./work_dirs/<config name>``) and saves checkpoints with
+    :class:`~msm_mm.engine.AtomicCheckpointHook` where the config names
+    mmengine's ``CheckpointHook`` (same arguments; a kill while saving
+    loses no checkpoint).
 
     Returns:
         Config: The config to build the Runner from.
@@ -49,8 +56,14 @@ def load_tool_config(args: argparse.Namespace) -> Config:
         cfg.setdefault('model_wrapper_cfg',
                        dict(type='MMDistributedDataParallel', device_ids=None,
                             broadcast_buffers=False))
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    options = args.cfg_options or {}
+    check_option_keys(cfg, options)
+    configured_max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+    cfg.merge_from_dict(options)
+    follow_max_iters(cfg, options, configured_max_iters)
+    checkpoint_hook = cfg.get('default_hooks', {}).get('checkpoint')
+    if checkpoint_hook is not None and checkpoint_hook.get('type') == 'CheckpointHook':
+        checkpoint_hook.type = 'AtomicCheckpointHook'
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -76,3 +76,18 @@ def test_predict_undoes_horizontal_flip(segmentor):
 def test_unknown_mode(segmentor):
     with pytest.raises(ValueError, match='invalid mode'):
         segmentor(torch.randn(1, 3, 32, 32), mode='train')
+
+
+def test_wrong_in_channels_fail_when_built():
+    cfg = dict(
+        type='MultiTaskSegmentor',
+        backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
+                      num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3)),
+        decode_head=dict(
+            type='MSMDecodeHead', in_channels=[16, 32, 64, 128], tasks=dict(depth=1),
+            scales=[(1, 2)] * 3, d_state=4, scan_backend='torch',
+            losses=dict(depth=dict(type='MaskedL1Loss'))))
+    with pytest.raises(ValueError, match=r'model.decode_head.in_channels=\[16, 32, 64, 128\], but '
+                       r'the backbone \(SwinTransformer\) give 4 feature maps of widths '
+                       r'\[8, 16, 32, 64\]'):
+        MODELS.build(cfg)

@@ -7,6 +7,9 @@ from mmseg.registry import TRANSFORMS
 from ..file_io import check_label, check_values, read_image, read_npy
 
 NUM_NYUD_CLASSES = 40
+#: Largest depth accepted, metres. NYUD-v2's Kinect depths end near 10 m; a
+#: larger value means another unit (millimetres give thousands).
+MAX_NYUD_DEPTH = 20.
 
 # uint8 values allowed in NYUD files: 0 (void) .. 40 for segmentation, 0/255
 # for edges.
@@ -32,6 +35,10 @@ def decode_depth(path: str, sample_id: str, shape: tuple,
     if not np.isfinite(depth).all() or (depth < 0).any():
         raise ValueError(f'sample {sample_id!r}: {path} holds negative or non-finite depths; '
                          'expected metres >= 0 with 0 = invalid')
+    if depth.max() > MAX_NYUD_DEPTH:
+        raise ValueError(f'sample {sample_id!r}: {path} holds depths up to {depth.max():g}; '
+                         f'expected metres, 0 to {MAX_NYUD_DEPTH:g} (millimetres? divide by '
+                         '1000)')
     return depth.astype(np.float32)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from ..file_io import check_label, check_values, read_image, read_mat
+from ..file_io import check_label, check_values, read_image, read_mat, read_pascal_part_mat
 from ..thinning import thin
 
 NUM_CONTEXT_IDS = 459  # LabelMap ids 1..459, 0 = unlabeled
@@ -106,7 +106,7 @@ def decode_human_parts(path: str, sample_id: str, shape: tuple,
     Only objects of class index 15 (person) that have parts count; each part
     is painted with its group (:data:`PART_GROUPS`) in file order.
     """
-    mat = read_mat(path, sample_id, backend_args)
+    mat = read_pascal_part_mat(path, sample_id, backend_args)
     try:
         objects = mat['anno'][0][0][1][0]
     except (KeyError, IndexError, ValueError) as e:

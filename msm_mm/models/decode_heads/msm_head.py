@@ -89,6 +89,7 @@ class MSMDecodeHead(BaseModule):
         if len(in_channels) != 4:
             raise ValueError(f'MSMDecodeHead needs the 4 encoder widths, got in_channels='
                              f'{list(in_channels)}')
+        self.in_channels = tuple(in_channels)
         num_stages = len(in_channels) - 1
         if len(scales) != num_stages:
             raise ValueError(f'scales needs one list per MFR stage ({num_stages}), got {scales}')

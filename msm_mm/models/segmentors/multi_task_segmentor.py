@@ -98,6 +98,7 @@ class MultiTaskSegmentor(BaseModel):
         self.neck = MODELS.build(neck) if neck is not None else None
         self.decode_head = MODELS.build(decode_head)
         self.tasks = tuple(self.decode_head.tasks)
+        self._check_feature_widths()
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         graph_cfg = _option_arguments(cuda_graph)
@@ -114,6 +115,34 @@ class MultiTaskSegmentor(BaseModel):
                 torch.compile(m, **{'dynamic': False, **compile_cfg})
                 for m in (self.backbone, self.decode_head))
         self._compiled_shapes = set()  # input shapes announced as being compiled
+
+    #: Side of the blank image that :meth:`_check_feature_widths` runs.
+    width_probe_size = 32
+
+    def _check_feature_widths(self) -> None:
+        """Run a blank image through the backbone (and neck) and compare the
+        feature widths with the head's ``in_channels``, so that a wrong
+        ``in_channels`` fails when the model is built."""
+        in_channels = getattr(self.decode_head, 'in_channels', None)
+        if in_channels is None:
+            return
+        trunk = [self.backbone] + ([self.neck] if self.neck is not None else [])
+        modes = [m.training for m in trunk]
+        for m in trunk:
+            m.eval()  # no batch-norm statistics updated, no stochastic depth drawn
+        size = self.width_probe_size
+        with torch.no_grad():
+            feats = self.backbone(torch.zeros(1, 3, size, size))
+            feats = self.neck(feats) if self.neck is not None else feats
+        for m, mode in zip(trunk, modes):
+            m.train(mode)
+        widths = [f.shape[1] for f in feats]
+        if widths != list(in_channels):
+            source = 'backbone and neck' if self.neck is not None else 'backbone'
+            raise ValueError(
+                f'model.decode_head.in_channels={list(in_channels)}, but the {source} '
+                f'({type(self.backbone).__name__}) give {len(widths)} feature maps of widths '
+                f'{widths}')
 
     def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
         """Backbone (and neck) features of a batch (B, 3, H, W)."""

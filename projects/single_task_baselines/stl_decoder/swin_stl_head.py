@@ -58,6 +58,7 @@ class SwinSTLHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != 4:
             raise ValueError(f'SwinSTLHead needs the 4 encoder widths, got {list(in_channels)}')
+        self.in_channels = tuple(in_channels)
         if not isinstance(tasks, dict) or len(tasks) != 1:
             raise ValueError(f'SwinSTLHead predicts exactly one task, e.g. dict(semseg=40); got '
                              f'{tasks!r}')
