@@ -3,9 +3,11 @@ options and the config set-up before the Runner is built."""
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
 
 from .cfg_options import check_option_keys, follow_max_iters
 
@@ -23,13 +25,38 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Load a config with ``--cfg-options`` merged, as every tool does.
+
+    Options that nothing reads are refused and the schedule follows
+    ``train_cfg.max_iters`` (:mod:`.cfg_options`); the config's default
+    registry scope is set.
+
+    Args:
+        path (str): The config file.
+        cfg_options (dict, optional): ``--cfg-options``, key=value.
+
+    Returns:
+        Config: The merged config.
+    """
+    if not osp.isfile(path):
+        raise SystemExit(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    options = cfg_options or {}
+    check_option_keys(cfg, options)
+    configured_max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+    cfg.merge_from_dict(options)
+    follow_max_iters(cfg, options, configured_max_iters)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return cfg
+
+
 def load_tool_config(args: argparse.Namespace) -> Config:
     """Load ``args.config`` with the common options applied.
 
     Sets the launcher (on a machine without GPUs, ``--launcher pytorch``
     starts a gloo process group here, since mmengine's launchers need CUDA),
-    merges ``--cfg-options`` (refusing those nothing reads, keeping the
-    schedule tied to ``train_cfg.max_iters``: :mod:`.cfg_options`), chooses
+    merges ``--cfg-options`` (:func:`load_config`), chooses
     the work dir (``--work-dir``, the config's, or
     ``./work_dirs/<config name>``) and saves checkpoints with
     :class:`~msm_mm.engine.AtomicCheckpointHook` where the config names
@@ -41,9 +68,7 @@ def load_tool_config(args: argparse.Namespace) -> Config:
     """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    if not osp.isfile(args.config):
-        raise SystemExit(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
     if args.launcher != 'none' and not torch.cuda.is_available():
         # mmengine's launchers call torch.cuda.set_device: on CPUs start the process group
@@ -56,11 +81,6 @@ def load_tool_config(args: argparse.Namespace) -> Config:
         cfg.setdefault('model_wrapper_cfg',
                        dict(type='MMDistributedDataParallel', device_ids=None,
                             broadcast_buffers=False))
-    options = args.cfg_options or {}
-    check_option_keys(cfg, options)
-    configured_max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
-    cfg.merge_from_dict(options)
-    follow_max_iters(cfg, options, configured_max_iters)
     checkpoint_hook = cfg.get('default_hooks', {}).get('checkpoint')
     if checkpoint_hook is not None and checkpoint_hook.get('type') == 'CheckpointHook':
         checkpoint_hook.type = 'AtomicCheckpointHook'

@@ -6,8 +6,7 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from msm_mm.models.segmentors import CudaGraphTrunk
-from msm_mm.models.segmentors import multi_task_segmentor
+from msm_mm.models.segmentors import CudaGraphTrunk, multi_task_segmentor
 from msm_mm.structures import MultiTaskDataSample
 
 TASKS = dict(semseg=5, depth=1)

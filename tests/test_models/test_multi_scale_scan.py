@@ -8,6 +8,7 @@ from msm_mm.models.layers.cross_scan import cross_merge, cross_scan
 def test_layer_modules_are_not_shadowed():
     # the package exports classes only, so every module stays importable by its path
     import importlib
+
     import msm_mm.models.layers as layers
     assert layers.cross_scan is importlib.import_module('msm_mm.models.layers.cross_scan')
 

@@ -76,6 +76,7 @@ def test_fused_scan_equals_unfused_in_interpreter():
 
 def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
     from msm_mm.models.ops.cross_selective_scan import CrossSelectiveScan
+
     # the decoder's last stage: 192 channels over 112x144 steps, batch 4
     seg_chunks, num_segments = CrossSelectiveScan.segments(4, 192, 112 * 144)
     num_chunks = -(-112 * 144 // CrossSelectiveScan.block_t)
@@ -101,6 +102,7 @@ def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
     import torch
 
     from msm_mm.models.ops import cross_selective_scan as scan_module
+
     # 5x7 map, 20 channels (3 channel blocks), N = 4: per image y has 2,800
     # elements, dB/dC per channel block 3,360 (the backward's largest buffer)
     monkeypatch.setattr(scan_module, 'MAX_ELEMENTS', 6000)

@@ -7,9 +7,8 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)  # the project is imported as projects.<name>, as its configs do
-from projects.single_task_baselines.stl_decoder import SwinSTLHead  # noqa: E402
-
 from msm_mm.structures import MultiTaskDataSample  # noqa: E402
+from projects.single_task_baselines.stl_decoder import SwinSTLHead  # noqa: E402
 
 TINY = dict(in_channels=[16, 32, 64, 128], num_heads=(4, 2, 1), window_size=4,
             losses=dict(semseg=dict(type='PixelCrossEntropyLoss')))

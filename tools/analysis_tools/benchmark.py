@@ -30,13 +30,13 @@ from contextlib import nullcontext
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from msm_mm.structures import MultiTaskDataSample
+from msm_mm.utils import load_config
 
 
 def random_samples(tasks: dict, batch: int, size, device) -> list:
@@ -149,10 +149,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(args.config, args.cfg_options)
     if cfg.get('crop_size') is None:
         raise SystemExit(f'{args.config} defines no crop_size to benchmark at')
     device = torch.device(args.device)

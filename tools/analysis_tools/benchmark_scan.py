@@ -39,12 +39,12 @@ import sys
 from collections import Counter
 
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmseg.registry import MODELS
 
 from msm_mm.models.layers import CrossScanCore
 from msm_mm.models.ops.scan_directions import NUM_DIRECTIONS
+from msm_mm.utils import load_config
 
 #: float32 operations per state update (module docstring)
 FWD_FLOPS, BWD_FLOPS = 6, 20
@@ -181,10 +181,7 @@ def main():
     args = parse_args()
     if not torch.cuda.is_available():
         raise SystemExit('benchmark_scan.py times CUDA kernels: no GPU is visible')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(args.config, args.cfg_options)
     device = torch.device('cuda')
     shapes = scanned_shapes(cfg, args.batch_size, device)
     print(f'{args.config}: {sum(shapes.values())} scan cores per step, '

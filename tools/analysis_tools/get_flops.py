@@ -15,11 +15,11 @@ import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmseg.registry import MODELS
 
 from msm_mm.models.ops import selective_scan_flops
+from msm_mm.utils import load_config
 
 #: How the selective scan shows up in a traced graph, per backend.
 SCAN_OPS = ('prim::PythonOp.SelectiveScanTorch', 'prim::PythonOp.SelectiveScanFn')
@@ -68,10 +68,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(args.config, args.cfg_options)
     shape = args.shape or cfg.get('crop_size')
     if shape is None:
         raise SystemExit(f'{args.config} has no crop_size: pass --shape H W')

@@ -22,13 +22,14 @@ from collections import defaultdict
 from contextlib import nullcontext
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from torch.profiler import ProfilerActivity, profile
 
-from benchmark import random_samples, synchronize  # noqa: E402  (sibling script)
+from msm_mm.utils import load_config
+
+from benchmark import random_samples, synchronize  # noqa: E402  # isort:skip (sibling script)
 
 #: Kernel (or CPU operator) name patterns per category, tried in order.
 CATEGORIES = [
@@ -114,10 +115,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope('mmseg')
+    cfg = load_config(args.config, args.cfg_options)
     device = torch.device(args.device)
     model = MODELS.build(cfg.model).to(device)
     size = tuple(cfg.crop_size)

@@ -13,11 +13,11 @@ from collections import defaultdict
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmseg.registry import DATASETS
 
 import msm_mm  # noqa: F401  (registers the datasets and transforms)
+from msm_mm.utils import load_config
 
 
 def parse_args():
@@ -35,10 +35,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(args.config, args.cfg_options)
     # As in a DataLoader worker under mmengine's Runner (env_cfg.mp_cfg defaults).
     torch.set_num_threads(1)
     cv2.setNumThreads(0)

@@ -17,10 +17,10 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmseg.registry import DATASETS
 
+from msm_mm.utils import load_config
 from msm_mm.visualization import color_label, titled_row
 
 
@@ -74,10 +74,7 @@ def render_sample(inputs, data_sample, metainfo: dict, norm) -> np.ndarray:
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(args.config, args.cfg_options)
     np.random.seed(args.seed)
     dataset_cfg = cfg[f'{args.split}_dataloader']['dataset']
     dataset = DATASETS.build(dataset_cfg)
