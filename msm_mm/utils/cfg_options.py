@@ -3,7 +3,7 @@ is built: an option nothing reads is refused, and the learning-rate
 schedule keeps ending where training ends."""
 import difflib
 import logging
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -47,21 +47,24 @@ def _close_matches(key: str, paths: List[str]) -> List[str]:
     return list(dict.fromkeys(by_last + difflib.get_close_matches(key, paths, n=3)))[:5]
 
 
-def check_option_keys(cfg: Config, options: Dict) -> None:
+def check_option_keys(cfg: Config, options: Dict, also_read: Sequence[str] = ()) -> None:
     """Refuse options whose top-level key nothing reads.
 
     Args:
         cfg (Config): The loaded config.
         options (dict): ``--cfg-options`` (dotted key -> value).
+        also_read (Sequence[str]): Top-level keys the calling tool reads
+            besides :data:`READ_KEYS`. Defaults to ().
 
     Raises:
         SystemExit: Naming each such option and the read keys that look
             like it.
     """
-    unread = [key for key in options if key.split('.')[0] not in READ_KEYS]
+    read = READ_KEYS.union(also_read)
+    unread = [key for key in options if key.split('.')[0] not in read]
     if not unread:
         return
-    paths = [p for p in _dotted_keys(cfg.to_dict(), '') if p.split('.')[0] in READ_KEYS]
+    paths = [p for p in _dotted_keys(cfg.to_dict(), '') if p.split('.')[0] in read]
     lines = []
     for key in unread:
         matches = _close_matches(key, paths)

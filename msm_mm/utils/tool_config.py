@@ -3,7 +3,7 @@ options and the config set-up before the Runner is built."""
 import argparse
 import os
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
@@ -25,7 +25,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
+                also_read: Sequence[str] = ()) -> Config:
     """Load a config with ``--cfg-options`` merged, as every tool does.
 
     Options that nothing reads are refused and the schedule follows
@@ -35,6 +37,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     Args:
         path (str): The config file.
         cfg_options (dict, optional): ``--cfg-options``, key=value.
+        also_read (Sequence[str]): Top-level keys the calling tool reads
+            itself (e.g. ``crop_size``). Defaults to ().
 
     Returns:
         Config: The merged config.
@@ -43,7 +47,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         raise SystemExit(f'config file not found: {path}')
     cfg = Config.fromfile(path)
     options = cfg_options or {}
-    check_option_keys(cfg, options)
+    check_option_keys(cfg, options, also_read)
     configured_max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
     cfg.merge_from_dict(options)
     follow_max_iters(cfg, options, configured_max_iters)

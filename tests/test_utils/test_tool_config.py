@@ -26,3 +26,21 @@ def test_work_dir_and_options():
 def test_missing_config_names_the_file():
     with pytest.raises(SystemExit, match='config file not found: no/such.py'):
         load_tool_config(parse(['no/such.py']))
+
+
+def test_analysis_tools_load_configs_with_the_same_checks():
+    """``load_config`` (every tool besides train/test): options merged and
+    checked, plus the keys the tool itself reads."""
+    from mmengine.registry import DefaultScope
+
+    from msm_mm.utils import load_config
+    config = osp.join(ROOT, 'configs/demo/msm_tiny_synthetic-nyud.py')
+    cfg = load_config(config, {'model.compile': True})
+    assert cfg.model.compile is True
+    assert DefaultScope.get_current_instance().scope_name == 'mmseg'
+    with pytest.raises(SystemExit, match=r"crop_size: nothing reads 'crop_size'"):
+        load_config(config, {'crop_size': [32, 32]})
+    assert load_config(config, {'crop_size': [32, 32]}, also_read=['crop_size']).crop_size == \
+        [32, 32]
+    with pytest.raises(SystemExit, match='config file not found: no/such.py'):
+        load_config('no/such.py')

@@ -149,7 +149,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, also_read=['crop_size'])
     if cfg.get('crop_size') is None:
         raise SystemExit(f'{args.config} defines no crop_size to benchmark at')
     device = torch.device(args.device)

@@ -181,7 +181,7 @@ def main():
     args = parse_args()
     if not torch.cuda.is_available():
         raise SystemExit('benchmark_scan.py times CUDA kernels: no GPU is visible')
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, also_read=['crop_size'])
     device = torch.device('cuda')
     shapes = scanned_shapes(cfg, args.batch_size, device)
     print(f'{args.config}: {sum(shapes.values())} scan cores per step, '

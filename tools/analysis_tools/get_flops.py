@@ -68,7 +68,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, also_read=['crop_size'])
     shape = args.shape or cfg.get('crop_size')
     if shape is None:
         raise SystemExit(f'{args.config} has no crop_size: pass --shape H W')

@@ -115,7 +115,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, also_read=['crop_size'])
     device = torch.device(args.device)
     model = MODELS.build(cfg.model).to(device)
     size = tuple(cfg.crop_size)
