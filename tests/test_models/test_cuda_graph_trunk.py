@@ -68,7 +68,7 @@ def no_tf32(monkeypatch):
     """float32 convolutions in float32. cuDNN's default (TF32) keeps 10-bit
     mantissas, and compiled code may pick other convolution algorithms than
     eager: the tiny model's semseg logits up to 6.4e-4 apart with TF32,
-    2.2e-6 without (H100, session 6)."""
+    2.2e-6 without (H100)."""
     monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
 
 

@@ -1,4 +1,5 @@
-"""Parameter counts of the real configs against the targets of spec/model.md."""
+"""Parameter counts of the real configs: those the MTMamba release's own model
+code prints for the baseline, and the paper's totals (396.54M for MSM)."""
 import gc
 import os.path as osp
 
@@ -9,7 +10,7 @@ from mmseg.registry import MODELS
 
 CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
 
-# config: (total, encoder, decoder); encoder/decoder None where spec/model.md gives no split
+# config: (total, encoder, decoder); encoder/decoder None where no split is known
 TARGETS = {
     'mtmamba/mtmamba_swin-l_nyud.py': (307_999_137, 195_201_204, 112_797_933),
     'msm/msm_swin-l_nyud.py': (396_541_857, 195_201_204, 112_797_933 + 9 * 9_838_080),
