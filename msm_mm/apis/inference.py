@@ -14,6 +14,7 @@ from mmengine.runner import CheckpointLoader
 from mmseg.registry import DATASETS, MODELS
 
 from msm_mm.structures import MultiTaskDataSample
+from msm_mm.utils.key_report import mis_shaped_keys, state_dict_report
 
 ImageType = Union[str, np.ndarray]
 
@@ -24,14 +25,6 @@ IMAGE_LOADER = 'LoadRGBImageFromFile'
 #: this (the total stride of the Swin encoders).
 SIZE_DIVISOR = 32
 # The error lists this many keys of each kind at most.
-_MAX_LISTED = 10
-
-
-def _listing(title: str, keys: Sequence[str]) -> str:
-    """A titled list of keys, one per line, cut after ``_MAX_LISTED``."""
-    more = [f'    ... and {len(keys) - _MAX_LISTED} more'] if len(keys) > _MAX_LISTED else []
-    return '\n'.join([f'  {len(keys)} {title}:'] + [f'    {k}' for k in keys[:_MAX_LISTED]] +
-                     more)
 
 
 def load_model_weights(model: nn.Module, checkpoint: str, config_name: str) -> dict:
@@ -54,18 +47,15 @@ def load_model_weights(model: nn.Module, checkpoint: str, config_name: str) -> d
     state_dict = {(k[len('module.'):] if k.startswith('module.') else k): v
                   for k, v in state_dict.items()}
     own = model.state_dict()
-    mis_shaped = [f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
-                  for k, v in state_dict.items() if k in own and v.shape != own[k].shape]
+    mis_shaped = mis_shaped_keys(own, state_dict)
     fitting = {k: v for k, v in state_dict.items() if k not in own or v.shape == own[k].shape}
     # Loading through the modules lets versioned modules migrate old keys.
     missing, unexpected = model.load_state_dict(fitting, strict=False)
     missing = [k for k in missing if k not in state_dict]
-    problems = [_listing(title, keys) for title, keys in (
-        ('keys missing in the checkpoint', missing), ('keys not in the model', unexpected),
-        ('keys of another shape', mis_shaped)) if keys]
-    if problems:
+    report = state_dict_report(missing, unexpected, mis_shaped)
+    if report:
         raise RuntimeError(f'checkpoint {checkpoint} does not fit the model of {config_name}:\n'
-                           + '\n'.join(problems))
+                           + report)
     return ckpt
 
 

@@ -6,15 +6,7 @@ import mmengine.fileio as fileio
 from mmengine.dataset import BaseDataset
 
 from msm_mm.structures import get_task
-
-# At most this many ids are listed in an error message.
-_MAX_LISTED = 10
-
-
-def _listing(items: Sequence[str]) -> str:
-    """The first items of a list, and how many more there are."""
-    more = f' and {len(items) - _MAX_LISTED} more' if len(items) > _MAX_LISTED else ''
-    return ', '.join(items[:_MAX_LISTED]) + more
+from msm_mm.utils.key_report import inline_listing
 
 
 class MultiTaskDataset(BaseDataset):
@@ -132,7 +124,7 @@ class MultiTaskDataset(BaseDataset):
         repeated = [i for i, n in Counter(ids).items() if n > 1]
         if repeated:
             raise ValueError(f'{self.__class__.__name__}: split file {self.ann_file} lists '
-                             f'{len(repeated)} ids more than once: {_listing(repeated)}; '
+                             f'{len(repeated)} ids more than once: {inline_listing(repeated)}; '
                              'expected each sample once')
         return ids
 
@@ -151,7 +143,8 @@ class MultiTaskDataset(BaseDataset):
         if no_image:
             raise FileNotFoundError(
                 f'{self.__class__.__name__}: {len(no_image)} of the {len(ids)} ids listed in '
-                f'{self.ann_file} have no image ({self.img_file("<id>")}): {_listing(no_image)}')
+                f'{self.ann_file} have no image ({self.img_file("<id>")}): '
+                f'{inline_listing(no_image)}')
         data_list, missing = [], {}
         for sample_id in ids:
             ann_paths = self.ann_files(sample_id)
@@ -164,7 +157,7 @@ class MultiTaskDataset(BaseDataset):
         if missing:
             patterns = self.ann_file_patterns()
             lines = [f'{role} ({len(files)} of {len(ids)} missing, expected {patterns[role]}): '
-                     f'{_listing(files)}' for role, files in missing.items()]
+                     f'{inline_listing(files)}' for role, files in missing.items()]
             raise FileNotFoundError(f'{self.__class__.__name__}: label files missing under '
                                     f'{self.data_root}:\n  ' + '\n  '.join(lines))
         return data_list

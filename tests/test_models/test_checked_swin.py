@@ -36,9 +36,9 @@ def test_loads_and_reports_both_lists(tmp_path, logged):
             assert torch.equal(model.state_dict()[key], value), key
     report = logged[-1]
     assert f'loaded {len(source.state_dict()) - 4} tensors' in report
-    assert ("missing in the checkpoint (4): ['norm0.weight', 'norm0.bias', 'norm1.weight', "
-            "'norm1.bias']") in report
-    assert "unexpected in the checkpoint (1): ['norm.weight']" in report
+    assert ('missing in the checkpoint (4):\n    norm0.weight\n    norm0.bias\n    norm1.weight\n'
+            '    norm1.bias') in report
+    assert 'in the checkpoint but not in the model (1):\n    norm.weight' in report
 
 
 def test_official_names_fail_loudly(tmp_path, logged):

@@ -1,19 +1,11 @@
 import re
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-# At most this many keys of each kind are listed in the error.
-MAX_LISTED = 50
-
-
-def _listing(title: str, keys: List[str]) -> str:
-    """A titled, truncated list of keys for an error message."""
-    more = [f'    ... and {len(keys) - MAX_LISTED} more'] if len(keys) > MAX_LISTED else []
-    return '\n'.join([f'  {title} ({len(keys)}):'] + [f'    {k}' for k in keys[:MAX_LISTED]] +
-                     more)
+from ...utils.key_report import mis_shaped_keys, state_dict_report
 
 
 @HOOKS.register_module()
@@ -59,24 +51,13 @@ class StrictCheckpointLoadHook(Hook):
             state = {re.sub(pattern, replacement, k): v for k, v in state.items()}
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         own = model.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        mismatched = [
-            f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
-            for k, v in state.items() if k in own and hasattr(v, 'shape')
-            and tuple(v.shape) != tuple(own[k].shape)
-        ]
-        if not (missing or unexpected or mismatched):
+        report = state_dict_report([k for k in own if k not in state],
+                                   [k for k in state if k not in own], mis_shaped_keys(own, state))
+        if not report:
             return
-        parts = [
-            _listing(title, keys) for title, keys in (
-                ('missing in the checkpoint', missing),
-                ('in the checkpoint but not in the model', unexpected),
-                ('shape mismatch', mismatched)) if keys
-        ]
         raise RuntimeError(
             f'the checkpoint does not match the model built from the config '
             f'({type(model).__name__}, {len(own)} tensors; checkpoint {len(state)}):\n' +
-            '\n'.join(parts) + '\nCheck that the checkpoint was trained with this config (tasks, '
+            report + '\nCheck that the checkpoint was trained with this config (tasks, '
             'backbone, scales). To load it partially on purpose, remove StrictCheckpointLoadHook '
             'from custom_hooks.')

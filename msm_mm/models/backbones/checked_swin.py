@@ -7,16 +7,19 @@ from mmengine.logging import print_log
 from mmseg.models.backbones import SwinTransformer
 from mmseg.registry import MODELS
 
+from ...utils.key_report import titled_listing
+
 SWIN_RELEASE = 'https://github.com/SwinTransformer/storage/releases/download/v1.0.0/'
 
 
 def pretrained_key_report(name: str, checkpoint: str, loaded: int, missing: Sequence[str],
                           unexpected: Sequence[str]) -> str:
     """A multi-line summary of a pretrained load: counts and both key lists."""
-    lines = [f'{name}: loaded {loaded} tensors from {checkpoint}',
-             f'  missing in the checkpoint ({len(missing)}): {list(missing)}',
-             f'  unexpected in the checkpoint ({len(unexpected)}): {list(unexpected)}']
-    return '\n'.join(lines)
+    return '\n'.join([
+        f'{name}: loaded {loaded} tensors from {checkpoint}',
+        titled_listing('missing in the checkpoint', missing),
+        titled_listing('in the checkpoint but not in the model', unexpected)
+    ])
 
 
 @MODELS.register_module()
