@@ -150,6 +150,9 @@ def test_human_parts_rules(pascal_copy):
     # Only objects that are not persons with parts: ignored for this task.
     save_anno(path, [(10, a, [('head', a)]), (15, b, [])])
     assert (load_parts(pascal_copy, sample_id) == 255).all()
+    # A person whose parts are all empty masks: no part pixel, ignored too.
+    save_anno(path, [(15, b, [('hair', np.zeros(shape, bool))])])
+    assert (load_parts(pascal_copy, sample_id) == 255).all()
 
 
 @pytest.mark.parametrize('objects,message', [
