@@ -130,7 +130,7 @@ def test_best_and_last_checkpoints_saved(tmp_path):
                 interval=1, max_keep_ckpts=1, save_best='multi_task/delta_m')
     runner = Runner(
         model=ScoreModel(), work_dir=str(tmp_path), train_dataloader=loader,
-        val_dataloader=loader, val_evaluator=ScriptedGain(), val_cfg=dict(),
+        val_dataloader=loader, val_evaluator=[ScriptedGain()], val_cfg=dict(),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         train_cfg=dict(by_epoch=False, max_iters=3, val_interval=1),
         default_hooks=dict(checkpoint=hook), log_level='WARNING',
