@@ -67,8 +67,8 @@ def to_release(key):
         task, rest = parts[2], '.'.join(parts[3:])
         if rest.startswith('conv.'):
             return f'final_project.{task}.{parts[-1]}'
-        return f'final_expand.{task}.' + rest.replace('proj.', 'expand.').replace('expand.norm',
-                                                                                'norm')
+        leaf = 'expand.weight' if rest == 'expand.proj.weight' else rest[len('expand.'):]
+        return f'final_expand.{task}.{leaf}'
     stage, module = parts[2], parts[3]  # decode_head.stages.s.<module>...
     if module == 'expands':
         leaf = 'expand.weight' if parts[5] == 'proj' else f'norm.{parts[6]}'
