@@ -16,7 +16,6 @@ import argparse
 import os.path as osp
 import sys
 
-import cv2
 import numpy as np
 from scipy import ndimage
 

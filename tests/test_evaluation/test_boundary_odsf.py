@@ -8,8 +8,8 @@ from skimage.morphology import thin as skimage_thin
 from msm_mm.evaluation.metrics.binary_thinning import thin
 from msm_mm.evaluation.metrics.boundary_matching import (IncrementalMatching, candidate_pairs,
                                                          match_radius, seg2bmap, seism_boundary)
-from msm_mm.evaluation.metrics.bsds_matching import bsds_correspondence
 from msm_mm.evaluation.metrics.boundary_odsf import SEISM_THRESHOLDS, BoundaryODSF, boundary_counts
+from msm_mm.evaluation.metrics.bsds_matching import bsds_correspondence
 from msm_mm.evaluation.metrics.edge_nms import edge_nms
 
 

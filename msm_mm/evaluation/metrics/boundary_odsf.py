@@ -41,8 +41,7 @@ import numpy as np
 from mmengine.logging import print_log
 
 from .binary_thinning import SparseThinner
-from .boundary_matching import (IncrementalMatching, candidate_pairs, match_radius,
-                                seism_boundary)
+from .boundary_matching import IncrementalMatching, candidate_pairs, match_radius, seism_boundary
 from .bsds_matching import bsds_correspondence
 from .edge_nms import edge_nms
 from .prediction_writer import probability_to_uint8
