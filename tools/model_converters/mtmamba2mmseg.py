@@ -44,11 +44,12 @@ directions (row-major, column-major, both reversed) in the order of this
 project's :class:`~msm_mm.models.layers.cross_scan.CrossScanCore`, and both
 patch expansions split a pixel's channels as ``(p1 p2 c)``.
 
-The names above were read from the release's ``models/MTMamba.py``,
-``models/CTM.py`` and ``models/utils.py``; no released weights could be
-downloaded where this converter was written, so it is checked on state dicts
-of that layout built by its test. A ``module.`` prefix (a checkpoint saved
-from ``DistributedDataParallel``) is removed.
+The names above are those of the release's ``models/MTMamba.py``,
+``models/CTM.py`` and ``models/utils.py``, and its ``utils/train_utils.py``
+saves ``{'model': model.state_dict()}``. That the released files follow this
+layout is an assumption: they are not available to this project's tests, which
+check the converter on state dicts of that layout. A ``module.`` prefix (a
+checkpoint saved from ``DistributedDataParallel``) is removed.
 
 The conversion is exact or it fails: a key no rule maps, a weight of the
 config's model that the checkpoint does not provide, and a shape that differs
