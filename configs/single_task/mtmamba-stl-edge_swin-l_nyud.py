@@ -8,7 +8,7 @@ tasks = ('edge', )
 model = dict(
     decode_head=dict(
         tasks=dict(_delete_=True, edge=1),
-        loss_weights=dict(_delete_=True, edge=1.),
+        loss_weights=dict(edge=1.),
         loss_scheme='weighted_sum'))
 train_dataloader = dict(dataset=dict(tasks=tasks))
 val_dataloader = dict(dataset=dict(tasks=tasks))

@@ -8,7 +8,7 @@ tasks = ('semseg', )
 model = dict(
     decode_head=dict(
         tasks=dict(_delete_=True, semseg=40),
-        loss_weights=dict(_delete_=True, semseg=1.),
+        loss_weights=dict(semseg=1.),
         loss_scheme='weighted_sum'))
 train_dataloader = dict(dataset=dict(tasks=tasks))
 val_dataloader = dict(dataset=dict(tasks=tasks))

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 import scipy.io
+from skimage.morphology import thin as skimage_thin
 
 from msm_mm.datasets import PascalContextMultiTaskDataset
 from msm_mm.datasets.transforms import LoadPascalContextAnnotations
@@ -81,6 +82,35 @@ def test_edge_is_thin_laplacian():
     assert edge[0].sum() == 0
 
 
+def test_seism_edge_ground_truth(pascal_root):
+    """edge_gt='seism' gives SEISM's thin(seg2bmap(LabelMap)): offset towards
+    the origin and one pixel wide, unlike the training edge map."""
+    label_map = np.zeros((9, 9), np.uint16)
+    label_map[3:6, 3:6] = 7
+    # seg2bmap marks pixels whose east, south or south-east neighbour differs:
+    # the ring of rows / columns 2..5, half a pixel towards the origin.
+    ring = np.zeros((9, 9), bool)
+    ring[2:6, 2:6] = True
+    ring[3:5, 3:5] = False
+    expected = skimage_thin(ring)
+    np.testing.assert_array_equal(
+        LoadPascalContextAnnotations.EDGE_GTS['seism'](label_map), expected)
+    assert not np.array_equal(edge_from_context(label_map), expected)
+    load = [dict(type='LoadRGBImageFromFile'),
+            dict(type='LoadPascalContextAnnotations', edge_gt='seism')]
+    dataset = PascalContextMultiTaskDataset(data_root=pascal_root, tasks=('edge', ),
+                                            ann_file='ImageSets/Context/val.txt', pipeline=load)
+    sample = dataset[0]
+    mat = scipy.io.loadmat(os.path.join(pascal_root, 'pascal-context', 'trainval',
+                                        f'{sample["sample_id"]}.mat'))
+    np.testing.assert_array_equal(
+        sample['gt_edge'], LoadPascalContextAnnotations.EDGE_GTS['seism'](mat['LabelMap']))
+    assert sample['gt_edge'].dtype == np.uint8
+    assert "edge_gt='seism'" in repr(LoadPascalContextAnnotations(edge_gt='seism'))
+    with pytest.raises(ValueError, match="edge_gt must be one of"):
+        LoadPascalContextAnnotations(edge_gt='canny')
+
+
 def test_nothing_written(pascal_root):
     before = {(d, tuple(sorted(f))) for d, _, f in os.walk(pascal_root)}
     dataset = build(pascal_root)
@@ -149,6 +179,9 @@ def test_human_parts_rules(pascal_copy):
     assert (parts[15:] == 0).all()
     # Only objects that are not persons with parts: ignored for this task.
     save_anno(path, [(10, a, [('head', a)]), (15, b, [])])
+    assert (load_parts(pascal_copy, sample_id) == 255).all()
+    # A person whose parts are all empty masks: no part pixel, ignored too.
+    save_anno(path, [(15, b, [('hair', np.zeros(shape, bool))])])
     assert (load_parts(pascal_copy, sample_id) == 255).all()
 
 

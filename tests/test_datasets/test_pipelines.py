@@ -1,16 +1,19 @@
 """The dataset configs' full train and test pipelines, and the preprocessor."""
 import copy
+import os.path as osp
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+import scipy.io
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, MODELS
 
 from msm_mm.datasets.synthetic import generate_nyud, generate_pascal_context
+from msm_mm.evaluation.metrics.boundary_matching import seism_boundary
 from msm_mm.structures import get_task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,10 +104,15 @@ def test_test_pipeline(name, fixture, request):
         expected = data.labels[sample.sample_id]
         assert inputs.shape == (3, ) + SIZES[name]
         assert sample.img_shape == sample.ori_shape and sample.flip is False
-        # Labels keep the image size and exactly the decoded values.
+        # Labels keep the image size and exactly the decoded values; PASCAL-Context's
+        # boundaries are SEISM's ground truth, thin(seg2bmap(LabelMap)).
         for task in sample.gt_tasks:
             gt = sample.get_gt(task).numpy()
             want = expected[task].transpose(2, 0, 1) if task == 'normals' else expected[task][None]
+            if name == 'pascal' and task == 'edge':
+                mat = osp.join(data.root, 'pascal-context', 'trainval', f'{sample.sample_id}.mat')
+                want = seism_boundary(scipy.io.loadmat(mat)['LabelMap'])[None].astype(np.uint8)
+                assert not np.array_equal(want[0], expected['edge'])
             np.testing.assert_allclose(gt, want, atol=1 / 255 + 1e-6 if task == 'normals' else 0)
         # The normalised image, cropped back, is the file's image.
         img = unpad(inputs, sample.padding).numpy().transpose(1, 2, 0) * STD + MEAN

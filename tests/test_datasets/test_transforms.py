@@ -228,3 +228,27 @@ def test_reprs():
     assert 'hue_delta=18' in repr(RGBPhotoMetricDistortion())
     assert repr(MultiTaskCenterPad((4, 4))) == 'MultiTaskCenterPad(size=(4, 4), img_pad_val=0)'
     assert 'sample_id' in repr(PackMultiTaskInputs())
+
+
+def test_crop_without_parts_ignores_the_part_task():
+    results = make_results(20, 40)
+    parts = np.zeros((20, 40), np.uint8)
+    parts[:, 30:] = 3  # a part only in the right quarter
+    results['gt_human_parts'] = parts
+    results['gt_semseg'] = np.zeros((20, 40), np.uint8)
+    crop = MultiTaskRandomCrop((20, 10), cat_max_ratio=1.0)
+    np.random.seed(0)
+    seen = set()
+    for _ in range(40):
+        out = crop(dict(results))
+        x1 = int(out['gt_depth'][0, 0] - 1) % 40
+        expected = parts[:, x1:x1 + 10] if x1 + 10 > 30 else np.full((20, 10), 255)
+        np.testing.assert_array_equal(out['gt_human_parts'], expected)
+        assert (out['gt_semseg'] == 0).all()  # other tasks keep their background
+        seen.add(x1 + 10 > 30)
+    assert seen == {True, False}
+    # Background and padding only (no part pixel) counts as no parts; the rule can be off.
+    results['gt_human_parts'] = np.where(parts == 3, 255, 0).astype(np.uint8)
+    assert (MultiTaskRandomCrop((20, 40))(dict(results))['gt_human_parts'] == 255).all()
+    off = MultiTaskRandomCrop((20, 40), ignore_if_no_foreground=())(dict(results))
+    np.testing.assert_array_equal(off['gt_human_parts'], results['gt_human_parts'])

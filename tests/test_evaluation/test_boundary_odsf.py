@@ -7,8 +7,9 @@ from skimage.morphology import thin as skimage_thin
 
 from msm_mm.evaluation.metrics.binary_thinning import thin
 from msm_mm.evaluation.metrics.boundary_matching import (IncrementalMatching, candidate_pairs,
-                                                         match_radius, seg2bmap)
+                                                         match_radius, seg2bmap, seism_boundary)
 from msm_mm.evaluation.metrics.boundary_odsf import SEISM_THRESHOLDS, BoundaryODSF, boundary_counts
+from msm_mm.evaluation.metrics.bsds_matching import bsds_correspondence
 from msm_mm.evaluation.metrics.edge_nms import edge_nms
 
 
@@ -189,3 +190,69 @@ def test_metric_checks_inputs_and_parallel_equals_serial():
     for key in ('matched', 'pred'):
         np.testing.assert_array_equal(result[key], serial[key])
     assert result['gt'] == serial['gt']
+
+
+def test_ties_are_decided_in_single_precision():
+    """SEISM reads the PNG with im2single and compares in single: level 17 at
+    3 px from the border is 17/255 * 3/5 = 0.04 exactly, above 0.04 in float32."""
+    shape = (40, 40)
+    prob = np.zeros(shape, np.float32)
+    prob[:, 3] = 17.5 / 255  # PNG level 17 on column 3 (border ramp 3/5)
+    counts = boundary_counts(prob, np.zeros(shape, np.uint8), 0.011)
+    at = {round(float(t), 3): int(n) for t, n in zip(SEISM_THRESHOLDS, counts['pred'])}
+    assert at[0.04] == 30  # rows 5..34 (the row ramp scales the others below 0.04)
+    assert at[0.05] == 0
+    # Level 51 (0.2 in float32 too) stays not above 0.2 away from the border.
+    prob[:] = 0
+    prob[:, 20] = 51.5 / 255
+    at = dict(zip(np.round(SEISM_THRESHOLDS, 3), boundary_counts(
+        prob, np.zeros(shape, np.uint8), 0.011)['pred']))
+    assert at[0.19] == 30 and at[0.2] == 0
+    # The NMS border ramp is a float32 division, as in the MEX file.
+    assert edge_nms(np.ones((20, 20), np.float32))[3, 10] == np.float32(3) / np.float32(5)
+
+
+def test_pascal_ground_truth_is_given_as_the_boundary():
+    """With gt_is_boundary the map is SEISM's boundary as it is; without, its
+    seg2bmap is thinned again (NYUD's binary edge maps)."""
+    rng = np.random.default_rng(3)
+    seeds = np.zeros((60, 80), np.int32)
+    seeds[rng.integers(0, 60, 12), rng.integers(0, 80, 12)] = np.arange(1, 13)
+    _, (r, c) = ndimage.distance_transform_edt(seeds == 0, return_indices=True)
+    label_map = seeds[r, c]
+    boundary = seism_boundary(label_map).astype(np.uint8)
+    prob = np.zeros(label_map.shape, np.float32)
+    given = boundary_counts(prob, boundary, 0.011, gt_is_boundary=True)
+    assert given['gt'] == boundary.sum()
+    rebuilt = boundary_counts(prob, boundary, 0.011)
+    assert rebuilt['gt'] == seism_boundary(boundary).sum() != boundary.sum()
+
+
+def test_bsds_correspondence_hand_cases():
+    shape = (11, 11)
+    gt = np.array([5 * 11 + 5])
+    pred = np.array([5 * 11 + 4, 5 * 11 + 6])  # both at distance 1: one pair
+    rng = np.random.default_rng(0)
+    assert bsds_correspondence(pred, gt, shape, 2.0, rng) == 1
+    assert bsds_correspondence(np.array([0]), np.array([10]), shape, 2.0, rng) == 0
+    assert bsds_correspondence(np.zeros(0, np.int64), gt, shape, 2.0, rng) == 0
+    # Two lines 2 px apart: every pixel pairs, as in a maximum matching.
+    line_gt = 3 * 11 + np.arange(11)
+    line_pred = 5 * 11 + np.arange(11)
+    assert bsds_correspondence(line_pred, line_gt, shape, 2.5, rng) == 11
+
+
+def test_bsds_matching_is_at_most_maximum_and_seeded():
+    """On realistic maps correspondPixels' assignment pairs at most as many
+    pixels as a maximum matching, a few fewer in total; a seed repeats it."""
+    from synthetic_edges import synthetic_edge_pair
+    gt, prob = synthetic_edge_pair((100, 130), seed=4)
+    exact = boundary_counts(prob, gt, 0.011)
+    bsds = boundary_counts(prob, gt, 0.011, matching='bsds', bsds_seed=1)
+    np.testing.assert_array_equal(bsds['pred'], exact['pred'])
+    assert (bsds['matched'] <= exact['matched']).all()
+    assert 0 < (exact['matched'] - bsds['matched']).sum() < 0.01 * exact['matched'].sum()
+    again = boundary_counts(prob, gt, 0.011, matching='bsds', bsds_seed=1)
+    np.testing.assert_array_equal(again['matched'], bsds['matched'])
+    with pytest.raises(ValueError, match="matching must be 'exact' or 'bsds'"):
+        boundary_counts(prob, gt, 0.011, matching='hungarian')

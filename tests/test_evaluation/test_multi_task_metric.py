@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import METRICS
 
 from msm_mm.evaluation import MultiTaskMetric
+from msm_mm.evaluation.metrics import boundary_odsf, multi_task_metric, saliency_maxf
 from msm_mm.structures import MultiTaskDataSample
 
 NYUD_TASKS = ('semseg', 'depth', 'normals', 'edge')
@@ -161,3 +162,66 @@ def test_pascal_tasks_and_images_without_parts():
     labelled = np.concatenate([s.get_gt('human_parts').numpy().ravel() for s in samples[1:]])
     iou0 = np.mean(labelled == 0)
     assert results['human_parts/mIoU'] == pytest.approx(100 * iou0 / 7)
+
+
+def capture_logs(monkeypatch, *modules):
+    """Messages given to ``print_log`` in ``modules``."""
+    messages = []
+    for module in modules:
+        monkeypatch.setattr(module, 'print_log', lambda msg, *a, **k: messages.append(msg))
+    return messages
+
+
+def test_odsf_on_a_listed_subset(tmp_path, monkeypatch):
+    """edge_eval_ids restricts odsF (only) to the listed images and the log
+    says so; other metrics keep every image."""
+    samples = [make_sample(i) for i in range(3)]
+    for sample in samples[1:]:  # predictions that miss their boundary
+        sample.set_pred('edge', torch.zeros(1, 60, 80))
+    ids = tmp_path / 'test_new.txt'
+    ids.write_text('0000\n\n')
+    cfg = dict(type='MultiTaskMetric', edge_max_dist=0.011)
+    log = capture_logs(monkeypatch, boundary_odsf, multi_task_metric)
+    subset = run(dict(cfg, edge_eval_ids=str(ids)), samples)
+    everything = run(cfg, samples)
+    assert subset['edge/odsF'] > everything['edge/odsF'] + 20
+    assert subset['semseg/mIoU'] == everything['semseg/mIoU']
+    assert run(cfg, samples[:1])['edge/odsF'] == subset['edge/odsF']
+    assert any('odsF on the 1 images of test_new.txt (edge_eval_ids)' in m for m in log)
+    assert any('odsF on all 3 images with ground truth' in m for m in log)
+    # A listed id that was not evaluated is reported.
+    ids.write_text('0000\n0007\n')
+    run(dict(cfg, edge_eval_ids=str(ids)), samples)
+    assert any('1 of the 2 ids of' in m for m in log)
+
+
+def test_saliency_protocol_is_logged(monkeypatch):
+    log = capture_logs(monkeypatch, saliency_maxf)
+    gt = np.array([[[1, 0]]])
+    for quirk, name in ((False, 'standard definition, p >= t'),
+                        (True, 'InvPT/MTMamba protocol, sigmoid(p) >= t')):
+        metric = saliency_maxf.SaliencyMaxF(sigmoid_quirk=quirk)
+        metric.compute([metric.process(np.array([[[0.9, 0.1]]]), gt, 'a')])
+        assert f'maxF ({name})' in log[-1]
+
+
+def test_odsf_subset_file_errors(tmp_path):
+    cfg = dict(type='MultiTaskMetric', edge_max_dist=0.011)
+    with pytest.raises(FileNotFoundError, match="'test_new' list .* edge_eval_ids=None"):
+        run(dict(cfg, edge_eval_ids=str(tmp_path / 'missing.txt')), [make_sample(0)])
+    empty = tmp_path / 'empty.txt'
+    empty.write_text('\n')
+    with pytest.raises(ValueError, match='lists no sample id'):
+        run(dict(cfg, edge_eval_ids=str(empty)), [make_sample(0)])
+    # Without odsF the list is not needed.
+    run(dict(cfg, compute_odsf=False, edge_eval_ids=str(tmp_path / 'missing.txt')),
+        [make_sample(0)])
+
+
+def test_edge_options_reach_the_boundary_metric():
+    metric = MultiTaskMetric(tasks=['edge'], edge_max_dist=0.0075, edge_gt_is_boundary=True,
+                             edge_matching='bsds')
+    edge = metric.task_metrics['edge']
+    assert edge.gt_is_boundary and edge.matching == 'bsds'
+    with pytest.raises(ValueError, match="matching must be 'exact' or 'bsds'"):
+        MultiTaskMetric(tasks=['edge'], edge_max_dist=0.01, edge_matching='x').task_metrics

@@ -36,7 +36,7 @@ model = dict(
         losses=dict(
             semseg=dict(type='PixelCrossEntropyLoss'),
             human_parts=dict(type='PixelCrossEntropyLoss'),
-            sal=dict(type='PixelCrossEntropyLoss'),
+            sal=dict(type='PixelCrossEntropyLoss', class_balanced=True),
             depth=dict(type='MaskedL1Loss'),
             normals=dict(type='NormalL1Loss'),
             edge=dict(type='BalancedBCELoss', pos_weight=0.95)),

@@ -12,7 +12,21 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000, max_keep_ckpts=2),
+    # Keeps the last 2 checkpoints; with save_best=<metric name> also the best one at validation
+    # (docs/configs.md, "Best checkpoint"). The rule (greater / less) follows from these lists.
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=5000,
+        max_keep_ckpts=2,
+        save_best=None,
+        greater_keys=[
+            'multi_task/delta_m', 'semseg/mIoU', 'human_parts/mIoU', 'sal/maxF', 'edge/odsF',
+            'normals/11.25', 'normals/22.5', 'normals/30'
+        ],
+        less_keys=[
+            'depth/rmse', 'depth/abs_rel', 'depth/log_rmse', 'normals/mean', 'normals/median'
+        ]),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='MultiTaskVisualizationHook'),
 )

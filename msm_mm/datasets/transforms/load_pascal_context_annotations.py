@@ -5,6 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from msm_mm.evaluation.metrics.boundary_matching import seism_boundary
 from ..file_io import check_label, check_values, read_image, read_mat, read_pascal_part_mat
 from ..thinning import thin
 
@@ -101,10 +102,12 @@ def decode_sal(path: str, sample_id: str, shape: tuple,
 
 def decode_human_parts(path: str, sample_id: str, shape: tuple,
                        backend_args: Optional[dict] = None) -> np.ndarray:
-    """PASCAL-Part ``anno`` struct -> 7 classes; all 255 without a person with parts.
+    """PASCAL-Part ``anno`` struct -> 7 classes; all 255 without a part pixel.
 
     Only objects of class index 15 (person) that have parts count; each part
-    is painted with its group (:data:`PART_GROUPS`) in file order.
+    is painted with its group (:data:`PART_GROUPS`) in file order. A map
+    without any part pixel (no person with parts, or only empty part masks)
+    is not supervised at all, as in the MTMamba release.
     """
     mat = read_pascal_part_mat(path, sample_id, backend_args)
     try:
@@ -129,7 +132,7 @@ def decode_human_parts(path: str, sample_id: str, shape: tuple,
             mask = part[1]
             check_label(mask, path, sample_id, shape, 'integer')
             label[mask.astype(bool)] = PART_GROUPS[name]
-    if label is None:  # no person with parts: the task has no label here
+    if label is None or not label.any():  # no part pixel: the task has no label here
         label = np.full(shape[:2], 255, np.uint8)
     return label
 
@@ -143,15 +146,19 @@ class LoadPascalContextAnnotations(BaseTransform):
 
     - semseg: ``semseg/VOC12/<id>.png`` or ``semseg/pascal-context/<id>.png``
       (uint8, 0..20, 255 = ignore), kept as is;
-    - edge: from ``pascal-context/trainval/<id>.mat['LabelMap']``: the
-      4-neighbour Laplacian != 0, thinned to 1 px, in {0, 1};
+    - edge: from ``pascal-context/trainval/<id>.mat['LabelMap']``, in
+      {0, 1}: with ``edge_gt='laplacian'`` (training, as the MTMamba release)
+      the 4-neighbour Laplacian != 0, thinned to 1 px; with
+      ``edge_gt='seism'`` (evaluation) SEISM's ground-truth boundary
+      ``thin(seg2bmap(LabelMap))`` (its ``db_gt.m`` and ``edgesEvalImg.m``),
+      which the odsF metric then takes as it is (``edge_gt_is_boundary``);
     - normals: ``normals_distill/<id>.png`` -> ``2 * v / 255 - 1``, set to
       the zero vector (ignored) where the LabelMap is not one of the 170
       :data:`NORMALS_VALID_CONTEXT_IDS`;
     - sal: ``sal_distill/<id>.png`` -> ``v / 255 > 0.5`` in {0, 1};
     - human_parts: ``human_parts/<id>.mat`` (PASCAL-Part ``anno``) -> 0
       background, 1..6 part groups (:data:`PART_GROUPS`); all 255 when the
-      image has no person with parts.
+      image has no part pixel (the crop applies the same rule to its window).
 
     Class maps are kept as ``uint8`` (H, W), normals as ``float32``
     (H, W, 3) until packing. A label whose size differs from the image,
@@ -176,13 +183,20 @@ class LoadPascalContextAnnotations(BaseTransform):
       ``tasks``)
 
     Args:
+        edge_gt (str): Boundary ground truth: 'laplacian' (training) or
+            'seism' (evaluation). Defaults to 'laplacian'.
         backend_args (dict, optional): Arguments to instantiate the file
             backend, see :func:`mmengine.fileio.get`. Defaults to None.
     """
 
     TASKS = ('semseg', 'human_parts', 'sal', 'normals', 'edge')
+    EDGE_GTS = dict(laplacian=edge_from_context, seism=seism_boundary)
 
-    def __init__(self, backend_args: Optional[dict] = None) -> None:
+    def __init__(self, edge_gt: str = 'laplacian', backend_args: Optional[dict] = None) -> None:
+        if edge_gt not in self.EDGE_GTS:
+            raise ValueError(f'{self.__class__.__name__}: edge_gt must be one of '
+                             f'{list(self.EDGE_GTS)}, got {edge_gt!r}')
+        self.edge_gt = edge_gt
         self.backend_args = backend_args
 
     def transform(self, results: dict) -> dict:
@@ -206,7 +220,7 @@ class LoadPascalContextAnnotations(BaseTransform):
         gt_tasks = list(results.get('gt_tasks', []))
         for task in tasks:
             if task == 'edge':
-                gt = edge_from_context(label_map)
+                gt = self.EDGE_GTS[self.edge_gt](label_map).astype(np.uint8)
             elif task == 'normals':
                 gt = decode_normals(paths['normals'], sample_id, shape, label_map, args)
             else:
@@ -219,4 +233,5 @@ class LoadPascalContextAnnotations(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(backend_args={self.backend_args})'
+        return (f'{self.__class__.__name__}(edge_gt={self.edge_gt!r}, '
+                f'backend_args={self.backend_args})')

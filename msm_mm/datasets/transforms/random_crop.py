@@ -1,4 +1,4 @@
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -16,6 +16,12 @@ class MultiTaskRandomCrop(BaseTransform):
     mmseg's ``RandomCrop``; the last window is kept when none qualifies. The
     rule needs ``gt_semseg``; without it the first window is used.
 
+    After the crop, the map of each task in ``ignore_if_no_foreground`` that
+    holds no label besides 0 (background) and ``ignore_index`` becomes
+    ``ignore_index`` everywhere: a crop without any human-part pixel does
+    not supervise the part task (not even as background), as the MTMamba
+    release decides after cropping (an all-zero part map counts as no parts).
+
     Required Keys:
 
     - img
@@ -32,21 +38,26 @@ class MultiTaskRandomCrop(BaseTransform):
         cat_max_ratio (float): Largest share of one semseg class in the
             crop; 1 disables the rule. Defaults to 0.75.
         max_tries (int): Windows drawn at most. Defaults to 10.
-        ignore_index (int): Semseg label left out of the shares. Defaults
-            to 255.
+        ignore_index (int): Semseg label left out of the shares, and the
+            label of unsupervised pixels. Defaults to 255.
+        ignore_if_no_foreground (Sequence[str]): Tasks whose crop is ignored
+            entirely when it has no foreground label. Defaults to
+            ('human_parts', ).
     """
 
     def __init__(self,
                  crop_size: Tuple[int, int],
                  cat_max_ratio: float = 0.75,
                  max_tries: int = 10,
-                 ignore_index: int = 255) -> None:
+                 ignore_index: int = 255,
+                 ignore_if_no_foreground: Sequence[str] = ('human_parts', )) -> None:
         if len(crop_size) != 2 or min(crop_size) <= 0:
             raise ValueError(f'crop_size must be (h, w) > 0, got {crop_size}')
         self.crop_size = tuple(crop_size)
         self.cat_max_ratio = cat_max_ratio
         self.max_tries = max_tries
         self.ignore_index = ignore_index
+        self.ignore_if_no_foreground = tuple(ignore_if_no_foreground)
 
     def _random_window(self, h: int, w: int) -> Tuple[int, int, int, int]:
         """A random ``(y1, y2, x1, x2)`` window of at most the crop size."""
@@ -60,6 +71,10 @@ class MultiTaskRandomCrop(BaseTransform):
         counts[self.ignore_index] = 0
         counts = counts[counts > 0]
         return len(counts) > 1 and counts.max() / counts.sum() < self.cat_max_ratio
+
+    def _has_foreground(self, label: np.ndarray) -> bool:
+        """Whether ``label`` holds a class other than 0 and the ignore label."""
+        return bool(((label != 0) & (label != self.ignore_index)).any())
 
     def transform(self, results: dict) -> dict:
         """Crop at a random window.
@@ -80,11 +95,15 @@ class MultiTaskRandomCrop(BaseTransform):
                 y1, y2, x1, x2 = self._random_window(h, w)
         results['img'] = results['img'][y1:y2, x1:x2]
         for task in results.get('gt_tasks', []):
-            results[f'gt_{task}'] = results[f'gt_{task}'][y1:y2, x1:x2]
+            gt = results[f'gt_{task}'][y1:y2, x1:x2]
+            if task in self.ignore_if_no_foreground and not self._has_foreground(gt):
+                gt = np.full_like(gt, self.ignore_index)
+            results[f'gt_{task}'] = gt
         results['img_shape'] = (y2 - y1, x2 - x1)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(crop_size={self.crop_size}, '
                 f'cat_max_ratio={self.cat_max_ratio}, max_tries={self.max_tries}, '
-                f'ignore_index={self.ignore_index})')
+                f'ignore_index={self.ignore_index}, '
+                f'ignore_if_no_foreground={self.ignore_if_no_foreground})')

@@ -28,6 +28,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
+from .binary_thinning import thin
+
 
 def seg2bmap(seg: np.ndarray) -> np.ndarray:
     """Boundary map of a segmentation: a pixel differs from E, S or SE.
@@ -51,6 +53,23 @@ def seg2bmap(seg: np.ndarray) -> np.ndarray:
     bmap[:-1, :-1] |= seg[:-1, :-1] != seg[1:, 1:]
     bmap[-1, -1] = False
     return bmap
+
+
+def seism_boundary(seg: np.ndarray) -> np.ndarray:
+    """SEISM's ground-truth boundary of a segmentation: ``thin(seg2bmap(seg))``.
+
+    SEISM's ``edgesEvalImg.m`` builds every ground-truth boundary map this
+    way (``bwmorph(seg2bmap(G), 'thin', Inf)``) from the map that its
+    ``db_gt.m`` reads: NYUD-v2's ``edge/<id>.png``, PASCAL-Context's
+    ``LabelMap``.
+
+    Args:
+        seg (np.ndarray): ``(H, W)`` label map.
+
+    Returns:
+        np.ndarray: ``(H, W)`` bool boundary map, 1 pixel wide.
+    """
+    return thin(seg2bmap(seg))
 
 
 def match_radius(shape: Tuple[int, int], max_dist: float) -> float:

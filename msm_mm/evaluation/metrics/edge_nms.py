@@ -15,8 +15,10 @@ Detection toolbox (``edgesNmsMex``) before thresholding:
    ``d / border`` (``d`` the distance in pixels to the border, 0 on it).
 
 Suppression decisions are taken in float32 as the MEX file does; the kept
-values stay in the input's precision (float64 input keeps exact
-``level / 255`` values for the threshold comparisons that follow).
+values and the border ramp stay in the input's precision: SEISM reads the
+prediction PNG with ``im2single``, so the benchmark passes float32 maps
+(the ramp factor ``d / border`` is then a float32 division, as in the MEX
+file).
 """
 import numpy as np
 from scipy import ndimage
@@ -115,12 +117,13 @@ def edge_nms(edge: np.ndarray,
         out[rows[suppressed], cols[suppressed]] = 0
     # Ramp down to 0 at the border: columns first, then rows.
     border = min(border, width // 2, height // 2)
+    dtype = out.dtype.type
     for d in range(border):
-        scale = out.dtype.type(d / border)
+        scale = dtype(d) / dtype(border)
         out[:, d] *= scale
         out[:, width - 1 - d] *= scale
     for d in range(border):
-        scale = out.dtype.type(d / border)
+        scale = dtype(d) / dtype(border)
         out[d, :] *= scale
         out[height - 1 - d, :] *= scale
     return out

@@ -61,6 +61,20 @@ class MultiTaskMetric(BaseMetric):
             fraction of the image diagonal; required for odsF: 0.011 NYUD-v2,
             0.0075 PASCAL-Context. Defaults to None.
         compute_odsf (bool): Whether to compute ``edge/odsF``. Defaults to True.
+        edge_eval_ids (str, optional): A text file of sample ids, one per
+            line: odsF is computed on those images only (PASCAL-Context's
+            published numbers use SEISM's 'test_new' list of 2,498 val ids).
+            The log names the file and the number of images. Defaults to None
+            (every image).
+        edge_gt_is_boundary (bool): ``gt_edge`` already is SEISM's 1-pixel
+            ground-truth boundary (PASCAL-Context's test pipeline,
+            ``LoadPascalContextAnnotations(edge_gt='seism')``); False reads it
+            as a segmentation and builds ``thin(seg2bmap(gt_edge))`` (NYUD-v2's
+            edge maps). Defaults to False.
+        edge_matching (str): Pixel correspondence of odsF: 'exact' (a
+            maximum matching) or 'bsds' (BSDS ``correspondPixels``'
+            assignment, seeded: what SEISM computes, slower). Defaults to
+            'exact'.
         nproc (int): Worker processes for odsF. Defaults to 1.
         sal_sigmoid_quirk (bool): Reproduce the sigmoid that InvPT/MTMamba's
             code applied to saliency probabilities (for comparison with
@@ -92,6 +106,9 @@ class MultiTaskMetric(BaseMetric):
                  num_classes: Optional[Dict[str, int]] = None,
                  edge_max_dist: Optional[float] = None,
                  compute_odsf: bool = True,
+                 edge_eval_ids: Optional[str] = None,
+                 edge_gt_is_boundary: bool = False,
+                 edge_matching: str = 'exact',
                  nproc: int = 1,
                  sal_sigmoid_quirk: bool = False,
                  normals_median_bin_width: float = 0.05,
@@ -114,6 +131,10 @@ class MultiTaskMetric(BaseMetric):
         self.num_classes = dict(num_classes or {})
         self.edge_max_dist = edge_max_dist
         self.compute_odsf = compute_odsf
+        self.edge_eval_ids = edge_eval_ids
+        self.edge_gt_is_boundary = edge_gt_is_boundary
+        self.edge_matching = edge_matching
+        self._edge_ids: Optional[frozenset] = None
         self.nproc = nproc
         self.sal_sigmoid_quirk = sal_sigmoid_quirk
         self.normals_median_bin_width = normals_median_bin_width
@@ -170,8 +191,34 @@ class MultiTaskMetric(BaseMetric):
         if task == 'sal':
             return SaliencyMaxF(task, self.sal_sigmoid_quirk)
         if task == 'edge':
-            return BoundaryODSF(task, self.edge_max_dist, self.nproc)
+            subset = (None if self.edge_eval_ids is None else
+                      f'{osp.basename(self.edge_eval_ids)} (edge_eval_ids)')
+            return BoundaryODSF(task, self.edge_max_dist, self.nproc,
+                                gt_is_boundary=self.edge_gt_is_boundary, subset_name=subset,
+                                matching=self.edge_matching)
         raise ValueError(f'MultiTaskMetric: no metric for task {task!r}')
+
+    @property
+    def edge_ids(self) -> Optional[frozenset]:
+        """The ids of ``edge_eval_ids`` (read on first use), or None."""
+        if self.edge_eval_ids is None:
+            return None
+        if self._edge_ids is None:
+            if not osp.isfile(self.edge_eval_ids):
+                raise FileNotFoundError(
+                    f'MultiTaskMetric: edge_eval_ids {self.edge_eval_ids!r} does not exist. It '
+                    'lists the sample ids on which odsF is computed, one per line; for '
+                    "PASCAL-Context, SEISM's 'test_new' list (2,498 of the 5,105 val ids) on "
+                    'which published numbers are computed (docs/metrics.md). Put the file '
+                    'there, or set edge_eval_ids=None (--cfg-options '
+                    'test_evaluator.edge_eval_ids=None) to compute odsF on every image.')
+            with open(self.edge_eval_ids) as f:
+                ids = frozenset(line.strip() for line in f if line.strip())
+            if not ids:
+                raise ValueError(f'MultiTaskMetric: edge_eval_ids {self.edge_eval_ids!r} '
+                                 'lists no sample id (expected one id per line)')
+            self._edge_ids = ids
+        return self._edge_ids
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Store the statistics of each sample (and write predictions).
@@ -182,6 +229,7 @@ class MultiTaskMetric(BaseMetric):
                 :class:`MultiTaskDataSample` or dicts.
         """
         metrics = {} if self.format_only else self.task_metrics
+        edge_ids = self.edge_ids if 'edge' in metrics else None
         for index, sample in enumerate(data_samples):
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
@@ -195,6 +243,8 @@ class MultiTaskMetric(BaseMetric):
                 if self.output_dir is not None:
                     save_prediction(task, pred, self.output_dir, sample_id)
                 gt = _field(sample, f'gt_{task}')
+                if task == 'edge' and edge_ids is not None and sample_id not in edge_ids:
+                    continue
                 if task in metrics and gt is not None:
                     result[task] = metrics[task].process(pred, gt, sample_id)
             self.results.append(result)
@@ -239,6 +289,10 @@ class MultiTaskMetric(BaseMetric):
                 print_log(f'{task}: no sample has ground truth; not evaluated',
                           logger='current', level=logging.WARNING)
                 continue
+            if task == 'edge' and self.edge_ids is not None and len(stats) != len(self.edge_ids):
+                print_log(f'edge/odsF: {len(stats)} of the {len(self.edge_ids)} ids of '
+                          f'{self.edge_eval_ids} were evaluated; the result is not that set\'s',
+                          logger='current', level=logging.WARNING)
             for name, value in metric.compute(stats).items():
                 metrics[f'{task}/{name}'] = value
                 lower_is_better[f'{task}/{name}'] = metric.lower_is_better[name]

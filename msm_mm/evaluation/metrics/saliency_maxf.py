@@ -78,8 +78,10 @@ class SaliencyMaxF(TaskMetric):
         fscore = np.where(denom > 0, (1 + self.beta_squared) * precision * recall /
                           np.where(denom > 0, denom, 1), 0.0)
         best = int(np.argmax(fscore))
-        print_log(f'{self.task}: maxF at threshold {SALIENCY_THRESHOLDS[best]:.2f}'
-                  f'{" (sigmoid quirk)" if self.sigmoid_quirk else ""}: '
+        protocol = ('InvPT/MTMamba protocol, sigmoid(p) >= t' if self.sigmoid_quirk else
+                    'standard definition, p >= t')
+        print_log(f'{self.task}: maxF ({protocol}) at threshold '
+                  f'{SALIENCY_THRESHOLDS[best]:.2f}: '
                   f'P={100 * precision[best]:.2f} R={100 * recall[best]:.2f}',
                   logger='current')
         return {'maxF': float(100 * fscore[best])}
