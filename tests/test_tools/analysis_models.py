@@ -1,18 +1,13 @@
 """Tiny MSM-style models saved as config + checkpoint pairs, for the tests of
 the paper-analysis tools in ``tools/analysis_tools``."""
-import sys
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Tuple
 
 import torch
 from mmengine.runner import save_checkpoint
+from tiny_config import write_tiny_config
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'tests' / 'test_apis'))
-sys.path.insert(0, str(REPO / 'tools' / 'analysis_tools'))
-from tiny_config import write_tiny_config  # noqa: E402
-
-from msm_mm.apis import init_model  # noqa: E402
+from msm_mm.apis import init_model
 
 #: The tasks of the synthetic NYUD-v2 dataset, with their output channels.
 NYUD_TASKS = dict(semseg=40, depth=1, normals=3, edge=1)
@@ -23,8 +18,8 @@ def tiny_model_files(folder: Path,
                      scales: Sequence[Sequence[int]],
                      seed: int = 0,
                      set_weights: Optional[Callable] = None) -> Tuple[str, str]:
-    """Write a tiny model's config (the tiny test config with ``scales``)
-    and a checkpoint of its randomly initialised weights.
+    """Write a tiny model's config (the tiny test config with ``scales``,
+    tested on the val split) and a checkpoint of its randomly initialised weights.
 
     Args:
         folder (Path): Where both files go.
@@ -40,7 +35,8 @@ def tiny_model_files(folder: Path,
     base = write_tiny_config(folder / 'tiny_base.py', NYUD_TASKS)
     config = folder / f'{name}.py'
     config.write_text(f"_base_ = ['{base}']\n"
-                      f'model = dict(decode_head=dict(scales={[tuple(s) for s in scales]}))\n')
+                      f'model = dict(decode_head=dict(scales={[tuple(s) for s in scales]}))\n'
+                      "test_dataloader = dict(dataset=dict(ann_file='gt_sets/val.txt'))\n")
     torch.manual_seed(seed)
     model = init_model(str(config))
     if set_weights is not None:

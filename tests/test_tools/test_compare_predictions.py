@@ -39,9 +39,10 @@ def test_grid_of_two_models_and_the_ground_truth(nyud_synthetic, tmp_path, monke
     for column, (config, checkpoint) in enumerate([mtmamba, msm]):
         model = init_model(config, checkpoint)
         semseg = inference_model(model, image_file).pred_semseg.data.numpy()
-        np.testing.assert_array_equal(tile(1, column), color_prediction('semseg', semseg))
+        np.testing.assert_array_equal(tile(1, column),
+                                      color_prediction('semseg', semseg, model.dataset_meta))
     gt = nyud_synthetic.labels['0001']['semseg'][None]
-    np.testing.assert_array_equal(tile(1, 2), color_label('semseg', gt))
+    np.testing.assert_array_equal(tile(1, 2), color_label('semseg', gt, model.dataset_meta))
 
 
 def test_config_and_checkpoint_must_come_in_pairs(tmp_path):

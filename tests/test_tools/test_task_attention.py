@@ -26,10 +26,10 @@ def test_spread_by_hand():
     attention[5, 5] = 1.  # at the pixel
     attention[5, 10] = 1.  # 5 pixels right of it
     assert spread(attention, (5, 5)) == dict(radius_50=0., radius_90=5., mean_distance=2.5)
-    attention[0, 5] = 2.  # 5 pixels above: half of the sum is within 5 pixels
+    attention[0, 5] = 2.  # 5 pixels above: a quarter of the sum at the pixel, all within 5
     assert spread(attention, (5, 5)) == dict(radius_50=5., radius_90=5., mean_distance=3.75)
-    assert spread(np.zeros((3, 3)), (1, 1)) == dict(radius_50=None, radius_90=None,
-                                                     mean_distance=None)
+    assert spread(np.zeros((3, 3)), (1, 1)) == dict.fromkeys(
+        ['radius_50', 'radius_90', 'mean_distance'])
 
 
 def test_maps_match_finite_differences(tmp_path):
@@ -81,9 +81,8 @@ def test_two_models_side_by_side(nyud_root, tmp_path, monkeypatch):
     assert [m['name'] for m in result['models']] == ['w/ MS', 'w/o MS']
     image, = result['images']  # --num defaults to 1
     # the cell centres of a 2x2 grid on the 48x64 image
-    assert [(p['y'], p['x']) for p in image['points']] == [(12, 16), (12, 48), (36, 16),
-                                                          (36, 48)]
-    radii = []
+    points = [(p['y'], p['x']) for p in image['points']]
+    assert points == [(12, 16), (12, 48), (36, 16), (36, 48)]
     for point in image['points']:
         assert (out / point['picture']).stat().st_size > 0
         assert list(point['spread']) == ['semseg', 'depth', 'normals', 'edge']
@@ -91,7 +90,6 @@ def test_two_models_side_by_side(nyud_root, tmp_path, monkeypatch):
             assert list(by_model) == ['w/ MS', 'w/o MS']
             for values in by_model.values():
                 assert 0 <= values['radius_50'] <= values['radius_90'] <= np.hypot(48, 64)
-                radii.append(values['radius_50'])
     summary = result['summary']['depth']['w/ MS']['radius_50']
     expected = np.mean([p['spread']['depth']['w/ MS']['radius_50'] for p in image['points']])
     assert summary == pytest.approx(expected)

@@ -75,7 +75,7 @@ def test_the_mean_is_weighted_by_the_image_area():
     values = selection_by_scale(logits, mask, num_scales=2)
     # weights 0.5 (first row) and 1 (rows 2-4), 4 positions each
     expected_scale_2 = (0.5 * 0.5 + 3 * 0.8) / 3.5
-    assert values.tolist() == pytest.approx([[0.8, expected_scale_2]], abs=1e-6)
+    assert values[0].tolist() == pytest.approx([0.8, expected_scale_2], abs=1e-6)
 
 
 def test_hooks_leave_the_outputs_unchanged(tmp_path):

@@ -46,8 +46,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from analysis_inputs import (build_test_dataset, check_same_tasks, chosen_indices, crop_to_image,
-                             load_model, model_pairs, original_image, same_image_inputs,
-                             write_json)
+                             load_model, model_pairs, original_image, same_image_inputs, write_json)
 from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 from scipy.ndimage import gaussian_filter
@@ -131,8 +130,10 @@ def spread(attention: np.ndarray, point: Tuple[int, int]) -> Dict[str, Optional[
     distance = np.hypot(yy - point[0], xx - point[1]).ravel()
     order = np.argsort(distance, kind='stable')
     cumulative = np.cumsum(attention.ravel()[order]) / total
-    radii = [float(distance[order][min(np.searchsorted(cumulative, s / 100 - 1e-12),
-                                        len(order) - 1)]) for s in MASS_SHARES]
+    # the first pixel, nearest first, at which the share is reached (rounding aside)
+    reached = [min(np.searchsorted(cumulative, s / 100 - 1e-12), len(order) - 1)
+               for s in MASS_SHARES]
+    radii = [float(distance[order[i]]) for i in reached]
     mean = float((attention.ravel() * distance).sum() / total)
     return dict(zip(keys, radii + [mean]))
 
