@@ -1,4 +1,4 @@
-"""tools/analysis_tools/task_attention.py (the paper's Figures 1 and 11) on
+"""tools/analysis_tools/task_attention.py (the paper's Figures 1 and 9) on
 tiny models."""
 import json
 import sys

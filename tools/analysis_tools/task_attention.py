@@ -1,5 +1,6 @@
-"""Task attention maps of one or more models, as in the MSM paper's Figures 1
-and 11 (w/ and w/o MS-Scan side by side).
+"""Task attention maps of one or more models, as in the MSM paper's Figure 1
+and its appendix's task-attention figure (Figure 9, which the text calls
+Figure 11): w/ and w/o MS-Scan side by side.
 
 For a chosen pixel p of a test image and each task, the map is the gradient
 of that task's output at p with respect to the input image, as a magnitude
@@ -140,7 +141,8 @@ def spread(attention: np.ndarray, point: Tuple[int, int]) -> Dict[str, Optional[
 
 def plot_attention(image: np.ndarray, point: Tuple[int, int],
                    maps: Dict[str, Dict[str, np.ndarray]], sigma: float, path: str) -> None:
-    """One row per model, one panel per task: the map over the image.
+    """One row per model, one panel per task: the map over the image, in
+    colour where it is high.
 
     Args:
         image (np.ndarray): ``(H, W, 3)`` RGB uint8.
@@ -160,8 +162,10 @@ def plot_attention(image: np.ndarray, point: Tuple[int, int],
             ax = axes[row, col]
             heat = gaussian_filter(maps[name][task], sigma) if sigma > 0 else maps[name][task]
             heat = np.clip(heat / max(np.percentile(heat, 99), 1e-12), 0, 1)
+            overlay = plt.get_cmap('jet')(heat)  # (H, W, 4) RGBA
+            overlay[..., 3] = 0.75 * heat  # the image shows through where the map is low
             ax.imshow(image)
-            ax.imshow(heat, cmap='jet', alpha=0.5, vmin=0, vmax=1)
+            ax.imshow(overlay)
             ax.plot(point[1], point[0], marker='+', color='white', markersize=10, mew=2)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -207,7 +211,7 @@ def summarise(records: List[Dict]) -> Dict:
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Per-task input-gradient attention maps at chosen pixels, for one or more '
-        'models side by side (the MSM paper, Figures 1 and 11)')
+        'models side by side (the MSM paper, Figures 1 and 9)')
     parser.add_argument('models', nargs='+', metavar='CONFIG CHECKPOINT',
                         help='config and checkpoint of each model, in turn')
     parser.add_argument('--names', nargs='+', help='row label of each model')

@@ -131,6 +131,7 @@ def task_preference(model: nn.Module, dataset, indices: Sequence[int]) -> Dict:
         means = {t: (sums[stage, t] / len(indices)).tolist() for t in block.tasks}
         stages.append(
             dict(module=name, scales=scales,
+                 # the scales' channel groups are equal: the mean over all channels
                  selection_value={t: float(np.mean(m)) for t, m in means.items()},
                  selection_value_per_scale={t: dict(zip(map(str, scales), m))
                                             for t, m in means.items()}))
@@ -139,16 +140,19 @@ def task_preference(model: nn.Module, dataset, indices: Sequence[int]) -> Dict:
 
 def grouped_bars(ax, groups: List[str], series: Dict[str, List[float]], xlabel: str,
                  title: str) -> None:
-    """Bars of every series side by side within each group."""
+    """Bars of every series side by side within each group; the value axis
+    spans the values with a margin (the differences are small next to 0.5)."""
     width = 0.8 / len(series)
     x = np.arange(len(groups))
     for i, (label, values) in enumerate(series.items()):
         ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, label=label)
+    values = [v for vs in series.values() for v in vs]
+    margin = max(0.02, 0.3 * (max(values) - min(values)))
+    ax.set_ylim(max(0., min(values) - margin), min(1., max(values) + margin))
     ax.set_xticks(x, groups)
     ax.set_xlabel(xlabel)
     ax.set_ylabel('mean selection value')
     ax.set_title(title)
-    ax.legend(fontsize='small')
 
 
 def plot_task_preference(result: Dict, path: str) -> None:
@@ -158,14 +162,15 @@ def plot_task_preference(result: Dict, path: str) -> None:
     tasks = list(stages[0]['selection_value'])
     last = stages[-1]
     scales = list(last['selection_value_per_scale'][tasks[0]])
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 3.6))
     grouped_bars(ax_a, [f'MFR {s + 1}' for s in range(len(stages))],
                  {t: [s['selection_value'][t] for s in stages] for t in tasks}, 'stage',
                  '(a) task-shared feature preference per MFR stage')
     grouped_bars(ax_b, [f'scale {s}' for s in scales],
                  {t: [last['selection_value_per_scale'][t][s] for s in scales] for t in tasks},
                  'scan scale', f'(b) scan-scale preference, MFR {len(stages)}')
-    fig.tight_layout()
+    fig.legend(*ax_a.get_legend_handles_labels(), loc='center right')
+    fig.tight_layout(rect=(0, 0, 0.89, 1))
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
