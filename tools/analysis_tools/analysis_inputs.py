@@ -81,9 +81,9 @@ def load_model(config: str,
 
 
 def check_same_tasks(models: Sequence[nn.Module], names: Sequence[str]) -> None:
-    """Stop unless every model predicts the same tasks."""
+    """Stop unless every model predicts the same tasks (in any order)."""
     tasks = {name: tuple(m.tasks) for name, m in zip(names, models)}
-    if len(set(tasks.values())) > 1:
+    if len({frozenset(t) for t in tasks.values()}) > 1:
         raise SystemExit(f'the models predict different tasks: {tasks}')
 
 
