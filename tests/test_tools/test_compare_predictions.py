@@ -2,11 +2,12 @@
 tiny models."""
 import json
 import sys
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
-from analysis_inputs import model_pairs
+from analysis_inputs import check_same_tasks, model_pairs
 from analysis_models import tiny_model_files
 from compare_predictions import main
 
@@ -52,3 +53,11 @@ def test_config_and_checkpoint_must_come_in_pairs(tmp_path):
         model_pairs([str(config)])
     with pytest.raises(SystemExit, match='file not found: .*missing.pth'):
         model_pairs([str(config), str(tmp_path / 'missing.pth')])
+
+
+def test_models_must_predict_the_same_tasks_in_any_order():
+    a = SimpleNamespace(tasks=('semseg', 'depth'))
+    b = SimpleNamespace(tasks=('depth', 'semseg'))  # a dumped config sorts its keys
+    check_same_tasks([a, b], ['a', 'b'])
+    with pytest.raises(SystemExit, match='the models predict different tasks'):
+        check_same_tasks([a, SimpleNamespace(tasks=('semseg', ))], ['a', 'c'])
