@@ -14,12 +14,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 from msm_mm.apis import init_model
 from msm_mm.structures import MultiTaskDataSample
+from msm_mm.utils import load_config
 
 
 def check_files(*paths: str) -> None:
@@ -72,9 +72,7 @@ def load_model(config: str,
     Returns:
         nn.Module: The model from :func:`msm_mm.apis.init_model`.
     """
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    cfg = load_config(config, cfg_options)
     if cfg.model.get('cuda_graph'):
         cfg.model.cuda_graph = False
     return init_model(cfg, checkpoint, device=device)
