@@ -15,7 +15,9 @@ def test_benchmark_times_training_and_inference_and_writes_the_record(tmp_path):
     result = subprocess.run(
         [sys.executable, SCRIPT, CONFIG, '--device', 'cpu', '--batch-size', '1', '2', '--iters',
          '2', '--warmup', '1', '--modes', 'train', 'inference', '--precisions', 'fp32', '--out',
-         str(out)], capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+         str(out)], capture_output=True, text=True,
+        # LOCAL_RANK alone (set by other tools' tests) is no distributed run
+        env=dict(os.environ, OMP_NUM_THREADS='1', LOCAL_RANK='0'))
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(out.read_text())
     assert report['device'] == 'cpu' and report['crop_size'] == [48, 64]

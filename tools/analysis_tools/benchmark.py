@@ -153,7 +153,7 @@ def main():
     if cfg.get('crop_size') is None:
         raise SystemExit(f'{args.config} defines no crop_size to benchmark at')
     device = torch.device(args.device)
-    if 'LOCAL_RANK' in os.environ:  # started by torch.distributed.run
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1:  # started by torch.distributed.run
         if device.type != 'cuda':
             raise SystemExit('distributed benchmarks run on GPUs (NCCL)')
         device = torch.device('cuda', int(os.environ['LOCAL_RANK']))
