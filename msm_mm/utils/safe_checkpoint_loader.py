@@ -11,7 +11,7 @@ off), and what the unpickler may build is the allow-list of
 import os.path as osp
 import pickle
 import zipfile
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from mmengine.runner import CheckpointLoader
@@ -101,6 +101,23 @@ def load_from_local_weights_only(filename: str, map_location=None) -> dict:
     except (EOFError, KeyError) as e:
         raise ValueError(f'cannot read checkpoint {filename}: the file is truncated or not a '
                          f'checkpoint ({type(e).__name__}: {e}); {expected}') from None
+
+
+def checkpoint_state_dict(path: str, weights_only: bool = True) -> Dict[str, torch.Tensor]:
+    """The state dict of a checkpoint file, for the model converters: its
+    ``model`` / ``state_dict`` entry, or the file itself.
+
+    Args:
+        path (str): The checkpoint file.
+        weights_only (bool): Load with torch's safe loader. False runs code
+            stored in the file: only for files from a trusted source.
+            Defaults to True.
+    """
+    checkpoint = torch.load(path, map_location='cpu', weights_only=weights_only)
+    for entry in ('model', 'state_dict'):
+        if isinstance(checkpoint, dict) and entry in checkpoint:
+            return checkpoint[entry]
+    return checkpoint
 
 
 def register_safe_checkpoint_loader() -> None:

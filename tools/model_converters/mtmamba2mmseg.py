@@ -66,6 +66,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from msm_mm.utils import checkpoint_state_dict, load_config
+
 # The release's SS2D parameters -> this project's SS2D (S = its single-scale scan).
 _SS2D = [
     (r'(?P<p>in_proj\.weight|conv2d\.(weight|bias)|out_norm\.(weight|bias)|out_proj\.weight)',
@@ -168,25 +170,10 @@ def check_exact(converted: Dict[str, Tensor], unmapped: Sequence[str],
 
 def model_state(config: str) -> Tuple[Dict[str, Tensor], Tuple[str, ...]]:
     """State dict and task names of the model of ``config`` (not initialised)."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.utils import import_modules_from_strings
     from mmseg.registry import MODELS
-    cfg = Config.fromfile(config)
-    import_modules_from_strings(**cfg.custom_imports)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(config)
     model = MODELS.build(cfg.model)
     return model.state_dict(), tuple(cfg.model.decode_head.tasks)
-
-
-def load_state_dict(path: str, weights_only: bool = True) -> Dict[str, Tensor]:
-    """The state dict of a checkpoint file (its ``model`` / ``state_dict``
-    entry, or the file itself)."""
-    checkpoint = torch.load(path, map_location='cpu', weights_only=weights_only)
-    for entry in ('model', 'state_dict'):
-        if isinstance(checkpoint, dict) and entry in checkpoint:
-            return checkpoint[entry]
-    return checkpoint
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -211,7 +198,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not osp.isfile(path):
             print(f'mtmamba2mmseg: {path} not found', file=sys.stderr)
             return 1
-    state_dict = load_state_dict(args.src, weights_only=not args.unsafe_load)
+    state_dict = checkpoint_state_dict(args.src, weights_only=not args.unsafe_load)
     expected, tasks = model_state(args.config)
     converted, unmapped = convert_mtmamba(state_dict, tasks)
     problems = check_exact(converted, unmapped, expected)

@@ -41,6 +41,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch import Tensor
 
+from msm_mm.utils import checkpoint_state_dict
+
 # The official patch merging's pixel order, indexed by mmseg's unfold order.
 OFFICIAL_PIXEL_OF_UNFOLD = (0, 2, 1, 3)
 
@@ -113,16 +115,6 @@ def convert_swin(state_dict: Dict[str, Tensor]
     return converted, dropped, unmapped
 
 
-def load_state_dict(path: str, weights_only: bool = True) -> Dict[str, Tensor]:
-    """The state dict of a checkpoint file (``model`` / ``state_dict`` entry or
-    the file itself)."""
-    checkpoint = torch.load(path, map_location='cpu', weights_only=weights_only)
-    for entry in ('model', 'state_dict'):
-        if isinstance(checkpoint, dict) and entry in checkpoint:
-            return checkpoint[entry]
-    return checkpoint
-
-
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert an official Swin Transformer checkpoint to mmseg key names')
@@ -140,7 +132,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not osp.isfile(args.src):
         print(f'swin2mmseg: {args.src} not found', file=sys.stderr)
         return 1
-    state_dict = load_state_dict(args.src, weights_only=not args.unsafe_load)
+    state_dict = checkpoint_state_dict(args.src, weights_only=not args.unsafe_load)
     if not any(key.startswith('layers.') for key in state_dict):
         print(f'swin2mmseg: {args.src} has no layers.* keys, it is not in the official Swin '
               'naming (already converted?); nothing written', file=sys.stderr)
