@@ -1,12 +1,17 @@
 """``MultiTaskSegmentor(cuda_graph=True, compile=True)``: the same results as
-eager, from CUDA graphs (and compiled code) on a GPU and eagerly on the CPU."""
+eager, from CUDA graphs (and compiled code) on a GPU and eagerly on the CPU
+(:class:`TrunkAccelerator`, :class:`CudaGraphTrunk`)."""
 import contextlib
+import os
+import socket
 
 import pytest
 import torch
+import torch.distributed as dist
+from mmengine.model import MMDistributedDataParallel
 from mmseg.registry import MODELS
 
-from msm_mm.models.segmentors import CudaGraphTrunk, multi_task_segmentor
+from msm_mm.models.segmentors import CudaGraphTrunk, trunk_accelerator
 from msm_mm.structures import MultiTaskDataSample
 
 TASKS = dict(semseg=5, depth=1)
@@ -56,7 +61,7 @@ def test_cpu_inputs_run_eagerly_with_the_same_results():
     got, got_grads = losses_and_grads(graphed, inputs, data)
     assert torch.equal(got, want)
     assert all(torch.equal(g, w) for g, w in zip(got_grads, want_grads))
-    assert graphed.graphed._graphs == {}  # nothing captured for CPU inputs
+    assert graphed.accelerator.graphs._graphs == {}  # nothing captured for CPU inputs
     graphed.eval(), eager.eval()
     with torch.no_grad():
         for task, logits in eager(inputs, mode='tensor').items():
@@ -103,7 +108,53 @@ def test_graphs_compute_the_eager_losses_gradients_and_logits(compile, precision
             got = graphed(x, mode='tensor')
             for task in TASKS:
                 torch.testing.assert_close(got[task], want[task], rtol=1e-4, atol=1e-4)
-    assert len(graphed.graphed._graphs) == len(precisions) + 2  # training, two eval sizes
+    # one training graph per precision, two evaluation sizes
+    assert len(graphed.accelerator.graphs._graphs) == len(precisions) + 2
+
+
+def ddp_worker(rank: int, world_size: int, port: int, compile: bool) -> None:
+    """One process of :func:`test_ddp_gives_every_process_the_mean_eager_gradients`."""
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('nccl', rank=rank, world_size=world_size)
+    torch.cuda.set_device(rank)
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        eager = build(False).cuda()
+        fast = build(True, compile).cuda()
+        fast.load_state_dict(eager.state_dict())
+        batches = []
+        for r in range(world_size):  # every process's batch, made alike everywhere
+            torch.manual_seed(100 + r)
+            inputs = torch.randn(2, 3, 61, 83, device='cuda')
+            batches.append((inputs, samples(2, (61, 83), 'cuda')))
+        per_process = [losses_and_grads(eager, *batch)[1] for batch in batches]
+        want = [torch.stack(g).mean(0) for g in zip(*per_process)]
+        # as mmengine's Runner wraps a model for tools/dist_train.sh
+        ddp = MMDistributedDataParallel(fast, device_ids=[rank], broadcast_buffers=False,
+                                        find_unused_parameters=False)
+        params = [p for p in fast.parameters() if p.requires_grad]
+        for _ in range(2):  # the capture, then a replay
+            fast.zero_grad(set_to_none=True)
+            losses = ddp(*batches[rank], mode='loss')
+            sum(v for k, v in losses.items() if 'loss' in k).backward()
+            for p, w in zip(params, want):
+                torch.testing.assert_close(p.grad, w, rtol=1e-3, atol=1e-3 * w.abs().max().item())
+        assert len(fast.accelerator.graphs._graphs) == 1
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason='needs 2 GPUs')
+@pytest.mark.parametrize('compile', [False, True])
+def test_ddp_gives_every_process_the_mean_eager_gradients(compile):
+    """Two processes under DDP (NCCL), graphed (and compiled): each process's
+    gradients are the mean of the eager gradients of both processes' batches,
+    at the capture and at a replay."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    torch.multiprocessing.spawn(ddp_worker, args=(2, port, compile), nprocs=2)
 
 
 def relative_errors(got, want):
@@ -141,7 +192,9 @@ def fake_cuda_graphs(monkeypatch):
     graphs themselves run in the CUDA test): a list of the captures."""
     captured = []
 
+    # other threads (a distributed run's NCCL watchdog) must not void a capture
     def fake_make_graphed(module, sample_args, **kwargs):
+        assert kwargs['capture_error_mode'] == 'thread_local'
         captured.append(('train', tuple(sample_args[0].shape), torch.is_autocast_enabled('cuda')))
         return module
 
@@ -154,7 +207,8 @@ def fake_cuda_graphs(monkeypatch):
             pass
 
     @contextlib.contextmanager
-    def fake_graph(graph):
+    def fake_graph(graph, capture_error_mode):
+        assert capture_error_mode == 'thread_local'
         captured.append(('infer', ))
         yield
 
@@ -170,7 +224,7 @@ def fake_cuda_graphs(monkeypatch):
 def test_one_capture_per_shape_precision_and_mode(fake_cuda_graphs):
     captured = fake_cuda_graphs
     model = build(True)
-    trunk = CudaGraphTrunk(model, warmup=1)
+    trunk = CudaGraphTrunk(model, model.accelerator.trunk, warmup=1)
     x = torch.randn(2, 3, 32, 48)
     for _ in range(2):
         logits = trunk(x)
@@ -188,7 +242,7 @@ def test_one_capture_per_shape_precision_and_mode(fake_cuda_graphs):
 
 def test_inputs_beyond_max_graphs_run_eagerly(fake_cuda_graphs):
     model = build(dict(warmup=1, max_graphs=2)).eval()
-    trunk = model.graphed
+    trunk = model.accelerator.graphs
     assert (trunk.warmup, trunk.max_graphs) == (1, 2)
     # the same tensor for a size: the fake replay does not recompute
     inputs = {size: torch.randn(1, 3, *size) for size in [(32, 48), (32, 32), (48, 32)]}
@@ -208,7 +262,8 @@ def test_a_failed_capture_names_the_option(monkeypatch):
         raise RuntimeError('operation not permitted when stream is capturing')
 
     monkeypatch.setattr(torch.cuda, 'make_graphed_callables', refuse)
-    trunk = CudaGraphTrunk(build(True))
+    model = build(True)
+    trunk = CudaGraphTrunk(model, model.accelerator.trunk)
     with pytest.raises(RuntimeError, match=r'\(2, 3, 32, 48\).*model\.cuda_graph=False'):
         trunk(torch.randn(2, 3, 32, 48))
 
@@ -218,31 +273,19 @@ class CudaInputs:  # the checks only ask where the inputs are, and their shape
     shape = torch.Size((2, 3, 32, 48))
 
 
-def test_distributed_runs_skip_graphs_and_compilation(monkeypatch):
-    """With more than one process the trunk runs without graphs and
-    compilation (neither tried with DDP), once warned."""
-    warnings = []
-    monkeypatch.setattr(multi_task_segmentor, 'print_log', lambda msg, **kw: warnings.append(msg))
-    model = build(True, compile=True)
-    monkeypatch.setattr(multi_task_segmentor, 'get_world_size', lambda: 2)
-    assert model.graphed is not None and model._compiled is not None
-    for _ in range(2):
-        assert not model._use_graphs(CudaInputs())
-    assert model.graphed is None and model._compiled is None
-    assert len(warnings) == 1 and 'single-process' in warnings[0]
-
-
 def test_compiled_modules_run_in_training_steps_on_cuda_inputs_only(monkeypatch):
     messages = []
-    monkeypatch.setattr(multi_task_segmentor, 'print_log', lambda msg, **kw: messages.append(msg))
+    monkeypatch.setattr(trunk_accelerator, 'print_log', lambda msg, **kw: messages.append(msg))
     model = build(False, compile=True)
+    accelerator = model.accelerator
     for _ in range(2):
-        assert model._compiled_modules(CudaInputs()) is model._compiled
+        assert accelerator.modules_for(CudaInputs()) is accelerator.compiled
     # the first step of a shape says that it compiles, once
     assert len(messages) == 1 and '(2, 3, 32, 48)' in messages[0]
-    assert model._compiled_modules(torch.zeros(1)) is None
+    plain = (model.backbone, model.decode_head)
+    assert accelerator.modules_for(torch.zeros(1)) == plain
     model.eval()
-    assert model._compiled_modules(CudaInputs()) is None
+    assert accelerator.modules_for(CudaInputs()) == plain
 
 
 @pytest.mark.parametrize('option, kwargs', [(True, dict(dynamic=False)),

@@ -6,6 +6,10 @@ many of them (docs/benchmark.md). A CUDA graph records the kernels of one
 forward (and backward) once and replays them with a single launch. Graphs
 have fixed shapes and addresses, so one is captured per input shape, dtype
 and autocast state, and inputs are copied into the graph's own buffer.
+
+Captures check for illegal CUDA calls in their own thread only
+(``capture_error_mode='thread_local'``): the other threads of a run, such
+as the NCCL watchdog of a distributed one, do not void them.
 """
 import logging
 from contextlib import nullcontext
@@ -17,15 +21,17 @@ from torch import Tensor, nn
 
 
 class _Trunk(nn.Module):
-    """Backbone (and neck) + decode head of a segmentor, returning the task
-    logits as a tuple in task order (graphs record tensors only)."""
+    """A segmentor's trunk as a module whose parameters are the segmentor's,
+    returning the task logits as a tuple in task order (graphs record
+    tensors only)."""
 
-    def __init__(self, segmentor: nn.Module):
+    def __init__(self, segmentor: nn.Module, trunk: Callable[[Tensor], Dict[str, Tensor]]):
         super().__init__()
         self.segmentor = segmentor
+        self.trunk = trunk
 
     def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        logits = self.segmentor.trunk_logits(inputs)
+        logits = self.trunk(inputs)
         return tuple(logits[t] for t in self.segmentor.tasks)
 
 
@@ -52,6 +58,8 @@ class CudaGraphTrunk:
     Args:
         segmentor (nn.Module): A :class:`MultiTaskSegmentor`; it is not
             registered as a submodule (no cycle in the module tree).
+        trunk (callable): Task logits {task: (B, C, H', W')} of inputs
+            (B, 3, H, W), run directly; what the graphs record.
         warmup (int): Eager iterations before a capture (Triton compilation,
             cuDNN autotuning). Defaults to 3.
         max_graphs (int): Most graphs kept. Defaults to 8.
@@ -61,8 +69,12 @@ class CudaGraphTrunk:
             the host cannot be captured); it names the option to turn off.
     """
 
-    def __init__(self, segmentor: nn.Module, warmup: int = 3, max_graphs: int = 8):
-        self._trunk = [_Trunk(segmentor)]  # a list: keeps it out of the module tree
+    def __init__(self,
+                 segmentor: nn.Module,
+                 trunk: Callable[[Tensor], Dict[str, Tensor]],
+                 warmup: int = 3,
+                 max_graphs: int = 8):
+        self._trunk = [_Trunk(segmentor, trunk)]  # a list: keeps it out of the module tree
         self.warmup = warmup
         self.max_graphs = max_graphs
         self._graphs: Dict[tuple, Callable] = {}
@@ -76,7 +88,7 @@ class CudaGraphTrunk:
         if key not in self._graphs:
             if len(self._graphs) >= self.max_graphs:
                 self._warn_full(key)
-                return segmentor.trunk_logits(inputs)
+                return self._trunk[0].trunk(inputs)
             capture = self._capture_training if training else self._capture_inference
             try:
                 self._graphs[key] = capture(inputs)
@@ -99,14 +111,14 @@ class CudaGraphTrunk:
         # make_graphed_callables replaces the forward of the module it gets:
         # give it its own wrapper, and capture without autocast's weight-cast
         # cache (which it refuses)
-        trunk = _Trunk(self._trunk[0].segmentor)
+        trunk = _Trunk(self._trunk[0].segmentor, self._trunk[0].trunk)
         state = _autocast_state()
         autocast = torch.autocast('cuda', dtype=state[0], cache_enabled=False) if state \
             else nullcontext()
         with autocast:
             return torch.cuda.make_graphed_callables(
                 trunk, (inputs.detach().clone(), ), num_warmup_iters=self.warmup,
-                allow_unused_input=True)
+                allow_unused_input=True, capture_error_mode='thread_local')
 
     def _capture_inference(self, inputs: Tensor) -> Callable:
         trunk, static_in = self._trunk[0], inputs.detach().clone()
@@ -117,7 +129,7 @@ class CudaGraphTrunk:
                 trunk(static_in)
         torch.cuda.current_stream().wait_stream(side)
         graph = torch.cuda.CUDAGraph()
-        with torch.no_grad(), torch.cuda.graph(graph):
+        with torch.no_grad(), torch.cuda.graph(graph, capture_error_mode='thread_local'):
             static_out = trunk(static_in)
 
         def replay(x: Tensor) -> Tuple[Tensor, ...]:

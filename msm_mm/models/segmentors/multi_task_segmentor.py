@@ -1,17 +1,14 @@
-import logging
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.dist import get_world_size
-from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, add_prefix
 from torch import Tensor
 
 from ...structures import MultiTaskDataSample
-from .cuda_graph_trunk import CudaGraphTrunk
+from .trunk_accelerator import TrunkAccelerator
 
 SampleList = List[MultiTaskDataSample]
 
@@ -30,14 +27,6 @@ def logits_to_prediction(task: str, logits: Tensor) -> Tensor:
     if task == 'normals':
         return F.normalize(logits, dim=0)
     raise KeyError(f'no prediction rule for task {task!r}')
-
-
-def _option_arguments(option: Union[bool, dict]) -> Optional[dict]:
-    """The keyword arguments of an option given as a bool or a dict of its
-    arguments; None when it is off."""
-    if isinstance(option, dict):
-        return dict(option)
-    return {} if option else None
 
 
 @MODELS.register_module()
@@ -68,20 +57,13 @@ class MultiTaskSegmentor(BaseModel):
         compile (bool | dict): Run the backbone and the decode head through
             ``torch.compile`` in training steps on CUDA inputs (fused
             elementwise work and layout changes; the Triton scan itself is
-            left out of the graphs). Evaluation runs the modules as they are:
-            every new evaluation size would cost minutes of compilation. A
-            dict gives ``torch.compile``'s arguments (default
-            ``dynamic=False``); dynamo's recompile limit is raised to
-            :attr:`recompile_limit`. Defaults to False.
+            left out of the graphs); a dict gives ``torch.compile``'s
+            arguments. Defaults to False.
 
-        ``cuda_graph`` and ``compile`` are for single-process runs: in
-        distributed runs the trunk runs as it is (with a warning); neither has
-        been tried under DDP.
+        Both options act through :class:`TrunkAccelerator`, in single-process
+        and distributed runs alike.
         init_cfg (dict or list[dict], optional): Initialization config.
     """
-
-    #: versions of one compiled frame that ``compile`` lets dynamo keep
-    recompile_limit = 64
 
     def __init__(self,
                  backbone: ConfigType,
@@ -101,20 +83,8 @@ class MultiTaskSegmentor(BaseModel):
         self._check_feature_widths()
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
-        graph_cfg = _option_arguments(cuda_graph)
-        self.graphed = None if graph_cfg is None else CudaGraphTrunk(self, **graph_cfg)
-        compile_cfg = _option_arguments(compile)
-        self._compiled = None
-        if compile_cfg is not None:
-            # every scan call is a graph break, and the code after it is compiled
-            # once per feature map size: more than dynamo's default of 8 versions
-            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit,
-                                                       self.recompile_limit)
-            # kept in a tuple: not submodules, so the state dict keeps its keys
-            self._compiled = tuple(
-                torch.compile(m, **{'dynamic': False, **compile_cfg})
-                for m in (self.backbone, self.decode_head))
-        self._compiled_shapes = set()  # input shapes announced as being compiled
+        # not a module: the state dict keeps its keys
+        self.accelerator = TrunkAccelerator(self, cuda_graph=cuda_graph, compile=compile)
 
     #: Side of the blank image that :meth:`_check_feature_widths` runs.
     width_probe_size = 32
@@ -145,30 +115,10 @@ class MultiTaskSegmentor(BaseModel):
                 f'{widths}')
 
     def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
-        """Backbone (and neck) features of a batch (B, 3, H, W)."""
-        compiled = self._compiled_modules(inputs)
-        feats = (compiled[0] if compiled else self.backbone)(inputs)
+        """Backbone (and neck) features of a batch (B, 3, H, W); the backbone
+        compiled in training steps on CUDA inputs when ``compile`` is on."""
+        feats = self.accelerator.modules_for(inputs)[0](inputs)
         return self.neck(feats) if self.neck is not None else feats
-
-    def trunk_logits(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """Per-task logits {task: (B, C, H', W')} of the backbone and the
-        head, compiled in training steps on CUDA inputs when ``compile`` is
-        on."""
-        compiled = self._compiled_modules(inputs)
-        return (compiled[1] if compiled else self.decode_head)(self.extract_feat(inputs))
-
-    def _compiled_modules(self, inputs: Tensor) -> Optional[tuple]:
-        """The compiled (backbone, head) for a training step on CUDA
-        ``inputs``; None otherwise."""
-        if self._compiled is None or not (inputs.is_cuda and self.training):
-            return None
-        shape = tuple(inputs.shape)
-        if shape not in self._compiled_shapes:
-            self._compiled_shapes.add(shape)
-            print_log(f'compile: compiling the backbone and the decode head for inputs of '
-                      f'shape {shape}; this takes minutes (model.compile=False skips it)',
-                      logger='current', level=logging.INFO)
-        return self._compiled
 
     def forward(self,
                 inputs: Tensor,
@@ -183,25 +133,12 @@ class MultiTaskSegmentor(BaseModel):
             return self._forward(inputs)
         raise ValueError(f"invalid mode {mode!r}; expected 'loss', 'predict' or 'tensor'")
 
-    def _use_graphs(self, inputs: Tensor) -> bool:
-        """Whether ``inputs`` go through the CUDA graphs; the first call of
-        a distributed run turns graphs and compilation off."""
-        if not inputs.is_cuda:
-            return False
-        if (self.graphed is not None or self._compiled is not None) and get_world_size() > 1:
-            print_log('cuda_graph and compile are for single-process runs; this '
-                      'distributed run continues without them', logger='current',
-                      level=logging.WARNING)
-            self.graphed = self._compiled = None
-        return self.graphed is not None
-
     def task_logits(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """Per-task logits of the backbone and the head, replayed from CUDA
-        graphs when ``cuda_graph`` is on and ``inputs`` are on a GPU (then in
-        the graph's buffers, valid until its next replay)."""
-        if self._use_graphs(inputs):
-            return self.graphed(inputs)
-        return self.trunk_logits(inputs)
+        """Per-task logits {task: (B, C, H', W')} of the backbone and the
+        head, through :attr:`accelerator` (from a CUDA graph's buffers, valid
+        until its next replay, when ``cuda_graph`` is on and ``inputs`` are
+        on a GPU)."""
+        return self.accelerator(inputs)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
         """Losses of every task, prefixed ``decode.``."""
@@ -223,9 +160,10 @@ class MultiTaskSegmentor(BaseModel):
 
     def _forward(self, inputs: Tensor) -> Dict[str, Tensor]:
         """Raw per-task logits {task: (B, C, H', W')}, the caller's own."""
-        if self._use_graphs(inputs):
-            return {t: x.clone() for t, x in self.graphed(inputs).items()}
-        return self.trunk_logits(inputs)
+        logits = self.accelerator(inputs)
+        if self.accelerator.replays_graphs(inputs):
+            return {t: x.clone() for t, x in logits.items()}
+        return logits
 
     def postprocess_result(self, task_logits: Dict[str, Tensor],
                            data_samples: SampleList) -> SampleList:

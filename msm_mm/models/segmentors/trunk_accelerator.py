@@ -1,0 +1,98 @@
+"""How a segmentor's backbone and decode head run on a GPU: compiled, and
+replayed from CUDA graphs.
+
+:class:`MultiTaskSegmentor` sends every call of its trunk (backbone, neck and
+decode head) through a :class:`TrunkAccelerator` built from its ``cuda_graph``
+and ``compile`` options; nothing else in the model knows about either. Both
+work the same in one process and under DDP (``tools/dist_train.sh``): DDP
+wraps the segmentor, whose trunk is compiled and captured inside it, and its
+gradient hooks fire when the graphed backward hands the gradients over.
+"""
+import logging
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+from mmengine.logging import print_log
+from torch import Tensor, nn
+
+from .cuda_graph_trunk import CudaGraphTrunk
+
+
+def option_arguments(option: Union[bool, dict]) -> Optional[dict]:
+    """The keyword arguments of an option given as a bool or a dict of its
+    arguments; None when it is off."""
+    if isinstance(option, dict):
+        return dict(option)
+    return {} if option else None
+
+
+class TrunkAccelerator:
+    """Task logits of a segmentor's trunk, compiled and graphed as configured.
+
+    Args:
+        segmentor (nn.Module): A :class:`MultiTaskSegmentor` (``backbone``,
+            ``neck``, ``decode_head`` and ``tasks``); not registered as a
+            submodule.
+        cuda_graph (bool | dict): Replay the trunk from CUDA graphs for CUDA
+            inputs (:class:`CudaGraphTrunk`; a dict gives its arguments).
+        compile (bool | dict): Run the backbone and the decode head through
+            ``torch.compile`` in training steps on CUDA inputs. Evaluation
+            runs the modules as they are: every new evaluation size would
+            cost minutes of compilation. A dict gives ``torch.compile``'s
+            arguments (default ``dynamic=False``); dynamo's recompile limit,
+            a process-wide setting, is raised to :attr:`recompile_limit`.
+    """
+
+    #: versions of one compiled frame that ``compile`` lets dynamo keep: every
+    #: scan call is a graph break, and the code after it is compiled once per
+    #: feature map size, more than dynamo's default of 8 versions
+    recompile_limit = 64
+
+    def __init__(self,
+                 segmentor: nn.Module,
+                 cuda_graph: Union[bool, dict] = False,
+                 compile: Union[bool, dict] = False):
+        self._segmentor = [segmentor]  # a list: keeps it out of any module tree
+        self.compiled: Optional[Tuple[nn.Module, nn.Module]] = None
+        compile_cfg = option_arguments(compile)
+        if compile_cfg is not None:
+            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit,
+                                                       self.recompile_limit)
+            self.compiled = tuple(
+                torch.compile(m, **{'dynamic': False, **compile_cfg})
+                for m in (segmentor.backbone, segmentor.decode_head))
+        self._announced_shapes = set()  # input shapes announced as being compiled
+        graph_cfg = option_arguments(cuda_graph)
+        self.graphs = None if graph_cfg is None else CudaGraphTrunk(
+            segmentor, self.trunk, **graph_cfg)
+
+    def __call__(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Task logits {task: (B, C, H', W')} of ``inputs`` (B, 3, H, W);
+        from a graph's buffers (valid until its next replay) when graphed."""
+        if self.replays_graphs(inputs):
+            return self.graphs(inputs)
+        return self.trunk(inputs)
+
+    def replays_graphs(self, inputs: Tensor) -> bool:
+        """Whether the logits of ``inputs`` come from a CUDA graph's buffers."""
+        return self.graphs is not None and inputs.is_cuda
+
+    def modules_for(self, inputs: Tensor) -> Tuple[nn.Module, nn.Module]:
+        """The (backbone, decode head) that run ``inputs``: the compiled ones
+        in a training step on CUDA inputs when ``compile`` is on."""
+        segmentor = self._segmentor[0]
+        if self.compiled is None or not (inputs.is_cuda and segmentor.training):
+            return segmentor.backbone, segmentor.decode_head
+        shape = tuple(inputs.shape)
+        if shape not in self._announced_shapes:
+            self._announced_shapes.add(shape)
+            print_log(f'compile: compiling the backbone and the decode head for inputs of '
+                      f'shape {shape}; this takes minutes (model.compile=False skips it)',
+                      logger='current', level=logging.INFO)
+        return self.compiled
+
+    def trunk(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Task logits of the trunk run directly (compiled where
+        :meth:`modules_for` says so), no graphs."""
+        head = self.modules_for(inputs)[1]
+        return head(self._segmentor[0].extract_feat(inputs))
