@@ -193,10 +193,11 @@ def fake_cuda_graphs(monkeypatch):
     captured = []
 
     # other threads (a distributed run's NCCL watchdog) must not void a capture
-    def fake_make_graphed(module, sample_args, **kwargs):
-        assert kwargs['capture_error_mode'] == 'thread_local'
+    def fake_make_graphed(function, sample_args, num_warmup_iters, allow_unused_input,
+                          capture_error_mode):
+        assert capture_error_mode == 'thread_local'
         captured.append(('train', tuple(sample_args[0].shape), torch.is_autocast_enabled('cuda')))
-        return module
+        return function
 
     class FakeGraph:
         def replay(self):

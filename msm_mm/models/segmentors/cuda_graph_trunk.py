@@ -11,8 +11,10 @@ Captures check for illegal CUDA calls in their own thread only
 (``capture_error_mode='thread_local'``): the other threads of a run, such
 as the NCCL watchdog of a distributed one, do not void them.
 """
+import functools
+import inspect
 import logging
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Dict, Tuple
 
 import torch
@@ -39,6 +41,24 @@ def _autocast_state() -> tuple:
     if torch.is_autocast_enabled('cuda'):
         return (torch.get_autocast_dtype('cuda'), )
     return ()
+
+
+@contextmanager
+def _thread_local_capture_errors():
+    """Make :func:`torch.cuda.make_graphed_callables` capture with
+    ``capture_error_mode='thread_local'``; yields the keyword arguments to
+    call it with. PyTorch versions whose function has no such argument
+    (2.11) capture through ``torch.cuda.graph``, whose default is switched
+    meanwhile."""
+    if 'capture_error_mode' in inspect.signature(torch.cuda.make_graphed_callables).parameters:
+        yield dict(capture_error_mode='thread_local')
+        return
+    graph = torch.cuda.graph
+    torch.cuda.graph = functools.partial(graph, capture_error_mode='thread_local')
+    try:
+        yield {}
+    finally:
+        torch.cuda.graph = graph
 
 
 class CudaGraphTrunk:
@@ -108,17 +128,29 @@ class CudaGraphTrunk:
             self._warned_full = True
 
     def _capture_training(self, inputs: Tensor) -> Callable:
-        # make_graphed_callables replaces the forward of the module it gets:
-        # give it its own wrapper, and capture without autocast's weight-cast
-        # cache (which it refuses)
-        trunk = _Trunk(self._trunk[0].segmentor, self._trunk[0].trunk)
+        # The trunk is captured as a function of the inputs and of aliases of
+        # its trainable parameters: tensors sharing their storage (no copy at
+        # a replay) but new autograd leaves. The parameters' own leaves may
+        # belong to the default stream (DDP keeps them from its construction
+        # on), and a captured backward that hands them gradients makes that
+        # stream wait on the capture, which CUDA refuses.
+        trunk = self._trunk[0]
+        names, params = zip(*[(n, p) for n, p in trunk.named_parameters() if p.requires_grad])
+        aliases = [p.detach().requires_grad_() for p in params]
+
+        def trunk_with(inputs: Tensor, *weights: Tensor) -> Tuple[Tensor, ...]:
+            return torch.func.functional_call(trunk, dict(zip(names, weights)), (inputs, ))
+
+        # autocast's weight-cast cache is refused in captures
         state = _autocast_state()
         autocast = torch.autocast('cuda', dtype=state[0], cache_enabled=False) if state \
             else nullcontext()
-        with autocast:
-            return torch.cuda.make_graphed_callables(
-                trunk, (inputs.detach().clone(), ), num_warmup_iters=self.warmup,
-                allow_unused_input=True, capture_error_mode='thread_local')
+        with autocast, _thread_local_capture_errors() as extra_arguments:
+            graphed = torch.cuda.make_graphed_callables(
+                trunk_with, (inputs.detach().clone(), *aliases), num_warmup_iters=self.warmup,
+                allow_unused_input=True, **extra_arguments)
+        # the gradients of the aliases reach the parameters
+        return lambda x: graphed(x, *params)
 
     def _capture_inference(self, inputs: Tensor) -> Callable:
         trunk, static_in = self._trunk[0], inputs.detach().clone()
