@@ -44,7 +44,7 @@ model = dict(
     train_cfg=dict(),
     test_cfg=dict(),
     # on a GPU, backbone and head are replayed from CUDA graphs, one per input shape, and in
-    # training steps compiled (minutes at the start of a run; docs/benchmark.md). Single
-    # process only: distributed runs skip both.
+    # training steps compiled (minutes at the start of a run; docs/benchmark.md), on one GPU
+    # and under DDP alike.
     cuda_graph=True,
     compile=True)
