@@ -74,7 +74,8 @@ class TaskSpec:
             ignore value, how logits become the prediction, how maps are
             coloured and written.
         metric (str): Name of its metric class in
-            :mod:`msm_mm.evaluation.metrics` (e.g. ``'DepthError'``).
+            :mod:`msm_mm.evaluation.metrics` (e.g. ``'DepthError'``), which
+            ``MultiTaskMetric`` builds with its options.
         gt_channels (int): Channels of the ground-truth map. Defaults to 1.
         flip_negated_channels (tuple[int]): Channels whose sign changes when
             the image is flipped left-right (the x component of a vector).

@@ -138,3 +138,10 @@ def test_a_task_added_to_tasks_trains_evaluates_and_draws(spec, loss, metric_nam
         assert suffix == f' (0-{max_value:.1f} cm)'
     else:
         assert (max_value, suffix) == (None, '')
+
+
+def test_a_task_naming_an_unknown_metric_is_refused(monkeypatch):
+    monkeypatch.setitem(TASKS, 'toy', TaskSpec('toy', MapKind.SCALAR, 'NoSuchMetric'))
+    metric = MultiTaskMetric(tasks=['toy'])
+    with pytest.raises(ValueError, match="'toy' names the metric 'NoSuchMetric'; known metrics"):
+        metric.task_metrics
