@@ -4,7 +4,8 @@ A task's spec is the one place that says how the task differs from the
 others. The pipeline, the model, the metric, the prediction writer and the
 visualiser ask it instead of testing task names. Adding a task is adding a
 :class:`TaskSpec` to :data:`TASKS`; what remains is a dataset loader for its
-files and a loss in the model config (``decode_head.losses``).
+files and its head in the model config (``decode_head.tasks`` and
+``decode_head.losses``); ``docs/model.md`` ("Tasks") has the details.
 
 Every ground-truth map is a tensor of shape ``(C, H, W)`` inside a
 :class:`~mmengine.structures.PixelData`. Pixels equal to the kind's
@@ -24,14 +25,14 @@ from torch import Tensor
 class MapKind(Enum):
     """What a task's maps hold; it fixes how they are stored and predicted.
 
-    ==============  =================  ============  ==========================
-    kind            ground truth       ignore value  prediction ``pred_<task>``
-    ==============  =================  ============  ==========================
-    ``LABELS``      class ids (long)   255           argmax class id (long)
-    ``PROBABILITY`` 0 / 1 (long)       255           foreground probability
-    ``SCALAR``      values >= 0        0 (invalid)   logits clamped at 0
-    ``VECTOR``      unit vectors       zero vector   logits normalised
-    ==============  =================  ============  ==========================
+    ===============  ======================  ============  =======================
+    kind             ground truth            ignore value  prediction
+    ===============  ======================  ============  =======================
+    ``LABELS``       class ids (long)        255           argmax class id (long)
+    ``PROBABILITY``  0 / 1 (long)            255           foreground probability
+    ``SCALAR``       values >= 0 (float32)   0 (invalid)   logits clamped at 0
+    ``VECTOR``       unit vectors (float32)  zero vector   logits normalised
+    ===============  ======================  ============  =======================
 
     A ``PROBABILITY`` task's logits are one channel (sigmoid) or two
     (softmax, the foreground channel kept). The higher layers map the kind to
