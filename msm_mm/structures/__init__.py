@@ -1,4 +1,4 @@
 from .multi_task_data_sample import MultiTaskDataSample
-from .tasks import TASKS, TaskSpec, get_task
+from .tasks import TASKS, MapKind, TaskSpec, get_task
 
-__all__ = ['MultiTaskDataSample', 'TASKS', 'TaskSpec', 'get_task']
+__all__ = ['MultiTaskDataSample', 'MapKind', 'TASKS', 'TaskSpec', 'get_task']

@@ -11,13 +11,14 @@ class MultiTaskDataSample(BaseDataElement):
 
     Fields are named ``gt_<task>`` and ``pred_<task>`` (for example
     ``gt_depth``, ``pred_normals``) and hold :class:`PixelData` whose ``data``
-    is a ``(C, H, W)`` tensor. Ground-truth encodings are described in
-    :mod:`msm_mm.structures.tasks`. Predictions are:
+    is a ``(C, H, W)`` tensor. Ground truth and predictions are encoded by
+    the task's kind (:class:`~msm_mm.structures.MapKind`). Predictions are:
 
-    - semseg / human_parts: class ids ``(1, H, W)`` (long);
-    - sal, edge: foreground probability ``(1, H, W)`` in [0, 1];
-    - depth: metres ``(1, H, W)``, >= 0;
-    - normals: unit vectors ``(3, H, W)``.
+    - LABELS (semseg, human_parts): class ids ``(1, H, W)`` (long);
+    - PROBABILITY (sal, edge): foreground probability ``(1, H, W)`` in
+      [0, 1];
+    - SCALAR (depth): values ``(1, H, W)`` >= 0 (metres);
+    - VECTOR (normals): unit vectors ``(3, H, W)``.
 
     Meta information (``img_path``, ``sample_id``, ``ori_shape``,
     ``img_shape``, ``pad_shape``, ``padding``, ``flip``) lives in the

@@ -6,7 +6,7 @@ from mmengine.visualization import Visualizer
 from mmseg.registry import VISUALIZERS
 
 from msm_mm.structures import MultiTaskDataSample
-from .colorize import color_label, color_prediction
+from .colorize import color_label, color_prediction, shared_scale
 from .panels import titled_row
 from .task_order import sorted_tasks
 
@@ -18,18 +18,19 @@ class MultiTaskLocalVisualizer(Visualizer):
     :meth:`draw_datasample` composes one row of titled pictures: the input
     image, then for each task its prediction and, when the data sample has
     one, its ground truth, side by side (``semseg pred``, ``semseg gt``,
-    ``depth pred``, ...). Colours (:mod:`msm_mm.visualization.colorize`):
+    ``depth pred``, ...). Colours follow the task's kind
+    (:mod:`msm_mm.visualization.colorize`):
 
-    - semseg, human_parts: the dataset palette (``palette`` /
+    - LABELS (semseg, human_parts): the dataset palette (``palette`` /
       ``part_palette`` of :attr:`dataset_meta`; VOC colours without one);
-    - depth: magma from 0 m (black) to the largest depth of the prediction
-      and the ground truth of that image, so both share one scale (written
-      in the titles); invalid ground truth black;
-    - normals: ``(n + 1) / 2`` as RGB, invalid ground truth black;
-    - edge, sal: predicted probabilities as grey levels, labels white on
-      black;
-    - ground-truth pixels without supervision (255 in class, edge and sal
-      maps): ``ignore_color``.
+    - SCALAR (depth): magma from 0 (black) to the largest value of the
+      prediction and the ground truth of that image, so both share one scale
+      (written in the titles, ``(0-4.2 m)``); invalid ground truth black;
+    - VECTOR (normals): ``(n + 1) / 2`` as RGB, invalid ground truth black;
+    - PROBABILITY (edge, sal): predicted probabilities as grey levels,
+      labels white on black;
+    - ground-truth pixels without supervision (255 in LABELS and
+      PROBABILITY maps): ``ignore_color``.
 
     Tasks appear in the order of ``dataset_meta['tasks']`` (else of
     :data:`~msm_mm.structures.TASKS`). Unlike mmengine's visualizer, the
@@ -113,17 +114,14 @@ class MultiTaskLocalVisualizer(Visualizer):
             gt = data_sample.get_gt(task) if draw_gt else None
             pred = pred.detach().cpu().numpy() if pred is not None else None
             gt = gt.detach().cpu().numpy() if gt is not None else None
-            max_depth = None
-            if task == 'depth':
-                max_depth = max([float(m.max()) for m in (pred, gt) if m is not None] + [1e-6])
-            suffix = f' (0-{max_depth:.1f} m)' if max_depth is not None else ''
+            max_value, suffix = shared_scale(task, (pred, gt))
             if pred is not None:
                 tiles.append((f'{task} pred{suffix}',
-                              color_prediction(task, pred, self.dataset_meta, max_depth)))
+                              color_prediction(task, pred, self.dataset_meta, max_value)))
             if gt is not None:
                 tiles.append((f'{task} gt{suffix}',
                               color_label(task, gt, self.dataset_meta, self.ignore_color,
-                                          max_depth)))
+                                          max_value)))
         return titled_row(tiles)
 
     def add_datasample(self,

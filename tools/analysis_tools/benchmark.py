@@ -35,7 +35,7 @@ from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import build_optim_wrapper
 from mmseg.registry import MODELS
 
-from msm_mm.structures import MultiTaskDataSample
+from msm_mm.structures import MapKind, MultiTaskDataSample, get_task
 from msm_mm.utils import load_config
 
 
@@ -46,14 +46,15 @@ def random_samples(tasks: dict, batch: int, size, device) -> list:
     for _ in range(batch):
         s = MultiTaskDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w)))
         for task, channels in tasks.items():
-            if task in ('semseg', 'human_parts'):
+            spec = get_task(task)
+            if spec.kind is MapKind.LABELS:
                 gt = torch.randint(0, channels, (1, h, w), device=device)
-            elif task in ('sal', 'edge'):
+            elif spec.kind is MapKind.PROBABILITY:
                 gt = torch.randint(0, 2, (1, h, w), device=device)
-            elif task == 'depth':
+            elif spec.kind is MapKind.SCALAR:
                 gt = torch.rand(1, h, w, device=device) * 10 + 0.1
-            else:  # normals
-                gt = F.normalize(torch.randn(3, h, w, device=device), dim=0)
+            else:  # VECTOR
+                gt = F.normalize(torch.randn(spec.gt_channels, h, w, device=device), dim=0)
             s.set_gt(task, gt)
         samples.append(s)
     return samples

@@ -29,7 +29,7 @@ from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
 from msm_mm.structures import MultiTaskDataSample
-from msm_mm.visualization import color_label, color_prediction, titled_row
+from msm_mm.visualization import color_label, color_prediction, shared_scale, titled_row
 from msm_mm.visualization.panels import GAP
 
 
@@ -57,14 +57,11 @@ def prediction_grid(image: np.ndarray, names: Sequence[str],
         preds = [p.get_pred(task).cpu().numpy() for p in predictions]
         gt = ground_truth.get_gt(task)
         gt = gt.cpu().numpy() if gt is not None else None
-        max_depth, suffix = None, ''
-        if task == 'depth':
-            max_depth = max([float(m.max()) for m in preds + [gt] if m is not None] + [1e-6])
-            suffix = f' (0-{max_depth:.1f} m)'
-        tiles = [(f'{task} {name}{suffix}', color_prediction(task, pred, dataset_meta, max_depth))
+        max_value, suffix = shared_scale(task, preds + [gt])
+        tiles = [(f'{task} {name}{suffix}', color_prediction(task, pred, dataset_meta, max_value))
                  for name, pred in zip(names, preds)]
         tiles.append((f'{task} gt{suffix}', blank if gt is None else color_label(
-            task, gt, dataset_meta, max_depth=max_depth)))
+            task, gt, dataset_meta, max_value=max_value)))
         rows.append(titled_row(tiles))
     gap = np.full((GAP, rows[0].shape[1], 3), 255, np.uint8)
     return np.concatenate([part for row in rows for part in (row, gap)][:-1])

@@ -52,11 +52,8 @@ from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 from scipy.ndimage import gaussian_filter
 
-from msm_mm.structures import MultiTaskDataSample
+from msm_mm.structures import MapKind, MultiTaskDataSample, get_task
 
-#: Tasks predicted by an argmax over class logits: only the predicted
-#: class's logit is differentiated.
-CLASS_TASKS = ('semseg', 'human_parts')
 #: Shares of the map's sum whose radius the JSON reports.
 MASS_SHARES = (50, 90)
 
@@ -100,8 +97,10 @@ def attention_maps(model: nn.Module, inputs: torch.Tensor, sample: MultiTaskData
             y, x = input_pixel(point, sample)
             for task, task_logits in logits.items():
                 outputs = task_logits[0, :, y, x]  # (C,)
-                channels = [int(outputs.argmax())] if task in CLASS_TASKS else range(
-                    outputs.numel())
+                # a class map is predicted by an argmax: only the predicted
+                # class's logit is differentiated
+                labels = get_task(task).kind is MapKind.LABELS
+                channels = [int(outputs.argmax())] if labels else range(outputs.numel())
                 squares = torch.zeros_like(inputs[0, 0])
                 for c in channels:
                     grad, = torch.autograd.grad(outputs[c], inputs, retain_graph=True)

@@ -2,14 +2,18 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from msm_mm.structures import get_task
+
 
 @TRANSFORMS.register_module()
 class MultiTaskRandomFlip(BaseTransform):
     """Flip the image and every task map left-right, task-aware.
 
     Unlike mmseg's ``RandomFlip``, no label is swapped (the human-parts
-    groups have no left/right classes) and the x component of the normals
-    changes sign, so that a flipped surface still faces the right way.
+    groups have no left/right classes) and the channels a task names in
+    ``flip_negated_channels`` (:class:`~msm_mm.structures.TaskSpec`) change
+    sign: the x component of the normals, so that a flipped surface still
+    faces the right way.
 
     Required Keys:
 
@@ -49,8 +53,8 @@ class MultiTaskRandomFlip(BaseTransform):
             results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
             for task in results.get('gt_tasks', []):
                 gt = np.ascontiguousarray(results[f'gt_{task}'][:, ::-1])  # a copy
-                if task == 'normals':
-                    gt[..., 0] *= -1  # (H, W, 3): x points the other way
+                for c in get_task(task).flip_negated_channels:
+                    gt[..., c] *= -1  # (H, W, C): a vector's x points the other way
                 results[f'gt_{task}'] = gt
         results['flip'] = flip
         results['flip_direction'] = 'horizontal' if flip else None

@@ -5,6 +5,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from msm_mm.structures import get_task
+
 
 @TRANSFORMS.register_module()
 class MultiTaskRandomScale(BaseTransform):
@@ -13,9 +15,11 @@ class MultiTaskRandomScale(BaseTransform):
     The factor ``s`` is drawn uniformly from ``ratio_range`` and applied to
     the current size (``round(H * s)``, ``round(W * s)``). The image is
     resized bilinearly, every label with nearest neighbour (pixel-centre
-    aligned, as the bilinear image). Depth values are divided by ``s``: a
-    scene magnified ``s`` times looks ``s`` times closer. Normals keep their
-    values (an isotropic scale does not turn surfaces).
+    aligned, as the bilinear image). The values of a task with
+    ``rescale_divides_values`` (:class:`~msm_mm.structures.TaskSpec`) are
+    divided by ``s``: depth, since a scene magnified ``s`` times looks ``s``
+    times closer. The others keep their values (normals: an isotropic scale
+    does not turn surfaces).
 
     Required Keys:
 
@@ -57,7 +61,7 @@ class MultiTaskRandomScale(BaseTransform):
             # plain INTER_NEAREST is shifted by up to half a pixel.
             gt = cv2.resize(results[f'gt_{task}'], (new_w, new_h),
                             interpolation=cv2.INTER_NEAREST_EXACT)
-            if task == 'depth':
+            if get_task(task).rescale_divides_values:
                 gt /= ratio
             results[f'gt_{task}'] = gt
         w_scale, h_scale = results.get('scale_factor', (1.0, 1.0))

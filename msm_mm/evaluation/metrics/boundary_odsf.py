@@ -35,7 +35,7 @@ dropped, so that padding neither creates nor hides boundaries.
 import multiprocessing
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Dict, List, Optional, Union
+from typing import Dict, FrozenSet, List, Optional, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -157,8 +157,10 @@ class BoundaryODSF(TaskMetric):
             Defaults to 255.
         gt_is_boundary (bool): The ground truth already is SEISM's boundary
             map (see :func:`boundary_counts`). Defaults to False.
-        subset_name (str, optional): Name of the image subset evaluated, for
-            the log. Defaults to None (every image with ground truth).
+        sample_ids (frozenset[str], optional): Ids of the only images
+            evaluated. Defaults to None (every image with ground truth).
+        subset_name (str, optional): Name of that image subset, for the
+            log. Defaults to None.
         matching (str): 'exact' or 'bsds' (see :func:`boundary_counts`).
             Defaults to 'exact'.
     """
@@ -171,6 +173,7 @@ class BoundaryODSF(TaskMetric):
                  nproc: int = 1,
                  ignore_index: int = 255,
                  gt_is_boundary: bool = False,
+                 sample_ids: Optional[FrozenSet[str]] = None,
                  subset_name: Optional[str] = None,
                  matching: str = 'exact') -> None:
         super().__init__(task)
@@ -184,6 +187,7 @@ class BoundaryODSF(TaskMetric):
         self.nproc = nproc
         self.ignore_index = ignore_index
         self.gt_is_boundary = gt_is_boundary
+        self.sample_ids = sample_ids
         self.subset_name = subset_name
         if matching not in ('exact', 'bsds'):
             raise ValueError(f"{task}: matching must be 'exact' or 'bsds', got {matching!r}")

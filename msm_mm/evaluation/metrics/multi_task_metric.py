@@ -2,6 +2,7 @@
 import logging
 import os.path as osp
 from concurrent.futures import Future
+from functools import partial
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -29,10 +30,12 @@ _CLASS_NAME_KEYS = {'semseg': 'classes', 'human_parts': 'part_classes'}
 class MultiTaskMetric(BaseMetric):
     """Evaluate every task of a multi-task sample with the community's metrics.
 
-    Each task's metric lives in its own module and keeps per-image
-    sufficient statistics (counts, sums, histograms; never maps), which are
-    what mmengine gathers across ranks; the dataset-wide values are computed
-    once at the end. Results are named ``<task>/<metric>``:
+    Each task is evaluated with the metric its
+    :class:`~msm_mm.structures.TaskSpec` names. Each metric lives in its own
+    module and keeps per-image sufficient statistics (counts, sums,
+    histograms; never maps), which are what mmengine gathers across ranks;
+    the dataset-wide values are computed once at the end. Results are named
+    ``<task>/<metric>``:
 
     - ``semseg/mIoU``, ``human_parts/mIoU`` (:class:`SegmentationIoU`);
     - ``depth/rmse``, ``depth/abs_rel``, ``depth/log_rmse`` (:class:`DepthError`);
@@ -170,33 +173,44 @@ class MultiTaskMetric(BaseMetric):
     def task_metrics(self) -> Dict[str, TaskMetric]:
         """Task -> its metric, built on first use (it needs the dataset meta)."""
         if self._task_metrics is None:
-            self._task_metrics = {task: self._build(task) for task in self.tasks
-                                  if not (task == 'edge' and not self.compute_odsf)}
+            metrics = {task: self._build(task) for task in self.tasks}
+            self._task_metrics = {task: m for task, m in metrics.items() if m is not None}
         return self._task_metrics
 
-    def _build(self, task: str) -> TaskMetric:
-        """The metric of one task from this metric's options."""
-        if task in _CLASS_NAME_KEYS:
-            names = (self.dataset_meta or {}).get(_CLASS_NAME_KEYS[task])
-            num = self.num_classes.get(task, len(names) if names else None)
-            if num is None:
-                raise ValueError(f"MultiTaskMetric: number of {task} classes unknown; set "
-                                 f"num_classes=dict({task}=...) or use a dataset whose metainfo "
-                                 f"has '{_CLASS_NAME_KEYS[task]}'")
-            return SegmentationIoU(task, num, names if names and len(names) == num else None)
-        if task == 'depth':
-            return DepthError(task)
-        if task == 'normals':
-            return NormalError(task, self.normals_median_bin_width)
-        if task == 'sal':
-            return SaliencyMaxF(task, self.sal_sigmoid_quirk)
-        if task == 'edge':
-            subset = (None if self.edge_eval_ids is None else
-                      f'{osp.basename(self.edge_eval_ids)} (edge_eval_ids)')
-            return BoundaryODSF(task, self.edge_max_dist, self.nproc,
-                                gt_is_boundary=self.edge_gt_is_boundary, subset_name=subset,
-                                matching=self.edge_matching)
-        raise ValueError(f'MultiTaskMetric: no metric for task {task!r}')
+    def _build(self, task: str) -> Optional[TaskMetric]:
+        """The metric the task's spec names, from this metric's options;
+        None for odsF with ``compute_odsf=False``."""
+        builders = dict(
+            SegmentationIoU=self._segmentation_iou,
+            DepthError=DepthError,
+            NormalError=partial(NormalError, median_bin_width=self.normals_median_bin_width),
+            SaliencyMaxF=partial(SaliencyMaxF, sigmoid_quirk=self.sal_sigmoid_quirk),
+            BoundaryODSF=self._boundary_odsf)
+        metric = get_task(task).metric
+        if metric not in builders:
+            raise ValueError(f'MultiTaskMetric: task {task!r} names the metric {metric!r}; '
+                             f'known metrics: {sorted(builders)}')
+        return builders[metric](task)
+
+    def _segmentation_iou(self, task: str) -> SegmentationIoU:
+        """mIoU, with the class count and names of the options or the dataset."""
+        names = (self.dataset_meta or {}).get(_CLASS_NAME_KEYS[task])
+        num = self.num_classes.get(task, len(names) if names else None)
+        if num is None:
+            raise ValueError(f"MultiTaskMetric: number of {task} classes unknown; set "
+                             f"num_classes=dict({task}=...) or use a dataset whose metainfo "
+                             f"has '{_CLASS_NAME_KEYS[task]}'")
+        return SegmentationIoU(task, num, names if names and len(names) == num else None)
+
+    def _boundary_odsf(self, task: str) -> Optional[BoundaryODSF]:
+        """odsF with the ``edge_*`` options; None with ``compute_odsf=False``."""
+        if not self.compute_odsf:
+            return None
+        subset = (None if self.edge_eval_ids is None else
+                  f'{osp.basename(self.edge_eval_ids)} (edge_eval_ids)')
+        return BoundaryODSF(task, self.edge_max_dist, self.nproc,
+                            gt_is_boundary=self.edge_gt_is_boundary, sample_ids=self.edge_ids,
+                            subset_name=subset, matching=self.edge_matching)
 
     @property
     def edge_ids(self) -> Optional[frozenset]:
@@ -229,7 +243,6 @@ class MultiTaskMetric(BaseMetric):
                 :class:`MultiTaskDataSample` or dicts.
         """
         metrics = {} if self.format_only else self.task_metrics
-        edge_ids = self.edge_ids if 'edge' in metrics else None
         for index, sample in enumerate(data_samples):
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
@@ -243,10 +256,9 @@ class MultiTaskMetric(BaseMetric):
                 if self.output_dir is not None:
                     save_prediction(task, pred, self.output_dir, sample_id)
                 gt = _field(sample, f'gt_{task}')
-                if task == 'edge' and edge_ids is not None and sample_id not in edge_ids:
-                    continue
-                if task in metrics and gt is not None:
-                    result[task] = metrics[task].process(pred, gt, sample_id)
+                metric = metrics.get(task)
+                if metric is not None and gt is not None and metric.evaluates(sample_id):
+                    result[task] = metric.process(pred, gt, sample_id)
             self.results.append(result)
 
     def evaluate(self, size: int) -> dict:
@@ -289,9 +301,9 @@ class MultiTaskMetric(BaseMetric):
                 print_log(f'{task}: no sample has ground truth; not evaluated',
                           logger='current', level=logging.WARNING)
                 continue
-            if task == 'edge' and self.edge_ids is not None and len(stats) != len(self.edge_ids):
-                print_log(f'edge/odsF: {len(stats)} of the {len(self.edge_ids)} ids of '
-                          f'{self.edge_eval_ids} were evaluated; the result is not that set\'s',
+            if metric.sample_ids is not None and len(stats) != len(metric.sample_ids):
+                print_log(f'{task}: {len(stats)} of the {len(metric.sample_ids)} ids of '
+                          f'{metric.subset_name} were evaluated; the result is not that set\'s',
                           logger='current', level=logging.WARNING)
             for name, value in metric.compute(stats).items():
                 metrics[f'{task}/{name}'] = value

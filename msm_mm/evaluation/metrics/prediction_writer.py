@@ -1,18 +1,17 @@
 """Predictions written to disk in the layout external evaluation tools read.
 
 One file per image and task, named by the sample id, at the original image
-size, under ``<output_dir>/<task>/``:
+size, under ``<output_dir>/<task>/``, laid out by the task's kind
+(:class:`~msm_mm.structures.MapKind`):
 
-==============  ==============  ==================================================
-task            file            content
-==============  ==============  ==================================================
-semseg          ``<id>.png``    uint8 class ids
-human_parts     ``<id>.png``    uint8 class ids
-sal             ``<id>.png``    uint8 ``floor(255 * p)``
-edge            ``<id>.png``    uint8 ``floor(255 * p)`` (what SEISM reads)
-normals         ``<id>.png``    RGB uint8 ``floor(255 * (n + 1) / 2)``, n unit
-depth           ``<id>.mat``    ``'depth'``: float32 metres, ``(H, W)``
-==============  ==============  ==================================================
+===========  ===================  ============  ==========================================
+kind         tasks                file          content
+===========  ===================  ============  ==========================================
+LABELS       semseg, human_parts  ``<id>.png``  uint8 class ids
+PROBABILITY  sal, edge            ``<id>.png``  uint8 ``floor(255 * p)`` (what SEISM reads)
+VECTOR       normals              ``<id>.png``  RGB uint8 ``floor(255 * (n + 1) / 2)``, n unit
+SCALAR       depth                ``<id>.mat``  ``'<task>'``: float32 ``(H, W)`` (metres)
+===========  ===================  ============  ==========================================
 
 The truncating ``uint8`` conversions are those of InvPT/MTMamba's saving
 code, so SEISM run on these files evaluates the same maps.
@@ -23,6 +22,8 @@ import os.path as osp
 import cv2
 import numpy as np
 import scipy.io
+
+from msm_mm.structures import MapKind, get_task
 
 
 def probability_to_uint8(prob: np.ndarray) -> np.ndarray:
@@ -45,25 +46,24 @@ def save_prediction(task: str, pred: np.ndarray, output_dir: str, sample_id: str
     """
     folder = osp.join(output_dir, task)
     os.makedirs(folder, exist_ok=True)
-    if task == 'depth':
+    kind = get_task(task).kind
+    if kind is MapKind.SCALAR:
         path = osp.join(folder, f'{sample_id}.mat')
-        scipy.io.savemat(path, {'depth': pred[0].astype(np.float32)})
+        scipy.io.savemat(path, {task: pred[0].astype(np.float32)})
         return path
     path = osp.join(folder, f'{sample_id}.png')
-    if task in ('semseg', 'human_parts'):
+    if kind is MapKind.LABELS:
         if pred.min() < 0 or pred.max() > 255:
             raise ValueError(f'sample {sample_id!r}, task {task!r}: class ids must fit uint8 '
                              'to be saved as PNG')
         image = pred[0].astype(np.uint8)
-    elif task in ('sal', 'edge'):
+    elif kind is MapKind.PROBABILITY:
         image = probability_to_uint8(pred[0])
-    elif task == 'normals':
+    else:  # VECTOR
         unit = pred.astype(np.float64)
         unit /= np.maximum(np.linalg.norm(unit, axis=0, keepdims=True), 1e-12)
         rgb = np.floor(255 * (unit + 1) / 2).clip(0, 255).astype(np.uint8).transpose(1, 2, 0)
         image = rgb[..., ::-1]  # OpenCV writes BGR
-    else:
-        raise ValueError(f'no file layout for task {task!r}')
     if not cv2.imwrite(path, np.ascontiguousarray(image)):
         raise OSError(f'could not write {path}')
     return path

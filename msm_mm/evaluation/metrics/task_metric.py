@@ -1,5 +1,5 @@
 """The interface of one task's metric inside :class:`MultiTaskMetric`."""
-from typing import Dict, List
+from typing import Dict, FrozenSet, List, Optional
 
 import numpy as np
 
@@ -20,9 +20,17 @@ class TaskMetric:
 
     #: Metric name -> whether lower values are better.
     lower_is_better: Dict[str, bool] = {}
+    #: Ids of the only images evaluated; None: every image with ground truth.
+    sample_ids: Optional[FrozenSet[str]] = None
+    #: Name of that image subset, for the log.
+    subset_name: Optional[str] = None
 
     def __init__(self, task: str) -> None:
         self.task = task
+
+    def evaluates(self, sample_id: str) -> bool:
+        """Whether the image ``sample_id`` counts for this metric."""
+        return self.sample_ids is None or sample_id in self.sample_ids
 
     def process(self, pred: np.ndarray, gt: np.ndarray, sample_id: str) -> dict:
         """Sufficient statistics of one image.

@@ -1,5 +1,5 @@
 from .cuda_graph_trunk import CudaGraphTrunk
-from .multi_task_segmentor import MultiTaskSegmentor, logits_to_prediction
+from .multi_task_segmentor import MultiTaskSegmentor
 from .trunk_accelerator import TrunkAccelerator
 
-__all__ = ['CudaGraphTrunk', 'MultiTaskSegmentor', 'TrunkAccelerator', 'logits_to_prediction']
+__all__ = ['CudaGraphTrunk', 'MultiTaskSegmentor', 'TrunkAccelerator']

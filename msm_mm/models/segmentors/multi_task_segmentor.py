@@ -7,26 +7,10 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, add_prefix
 from torch import Tensor
 
-from ...structures import MultiTaskDataSample
+from ...structures import MultiTaskDataSample, get_task
 from .trunk_accelerator import TrunkAccelerator
 
 SampleList = List[MultiTaskDataSample]
-
-
-def logits_to_prediction(task: str, logits: Tensor) -> Tensor:
-    """Turn one image's logits (C, H, W) into the prediction stored in
-    ``pred_<task>`` (see :class:`MultiTaskDataSample`)."""
-    if task in ('semseg', 'human_parts'):
-        return logits.argmax(0, keepdim=True)
-    if task in ('sal', 'edge'):
-        if logits.shape[0] == 1:
-            return logits.sigmoid()
-        return logits.softmax(0)[1:2]
-    if task == 'depth':
-        return logits.clamp(min=0)
-    if task == 'normals':
-        return F.normalize(logits, dim=0)
-    raise KeyError(f'no prediction rule for task {task!r}')
 
 
 @MODELS.register_module()
@@ -184,10 +168,10 @@ class MultiTaskSegmentor(BaseModel):
                     if meta.get('flip_direction', 'horizontal') != 'horizontal':
                         raise ValueError('only horizontal flips can be undone, got '
                                          f"{meta['flip_direction']!r}")
-                    x = x.flip(-1)
-                    if task == 'normals':
-                        x = torch.cat([-x[:, :1], x[:, 1:]], dim=1)
+                    x = x.flip(-1)  # a copy
+                    for c in get_task(task).flip_negated_channels:
+                        x[:, c] *= -1  # a vector's x component points the other way
                 if x.shape[-2:] != ori_shape:
                     x = F.interpolate(x, ori_shape, mode='bilinear', align_corners=False)
-                sample.set_pred(task, logits_to_prediction(task, x[0]))
+                sample.set_pred(task, get_task(task).kind.to_prediction(x[0]))
         return data_samples
