@@ -25,6 +25,12 @@ class MultiTaskSegmentor(BaseModel):
     losses prefixed ``decode.``), ``predict`` (data samples with ``pred_<task>``
     at the original image size) or ``tensor`` (raw per-task logits).
 
+    Each mode runs the trunk (backbone, neck and the head's ``forward``) as
+    one unit, :meth:`task_logits`, so that it can be compiled and replayed
+    from CUDA graphs whole, then hands its logits to the head's
+    ``loss_by_feat`` or ``predict_by_feat``: where mmseg's
+    ``BaseDecodeHead.loss()`` / ``predict()`` split too.
+
     Args:
         backbone (dict): Backbone config.
         decode_head (dict): Multi-task decode head config.
