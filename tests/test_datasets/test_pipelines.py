@@ -12,8 +12,8 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, MODELS
 
-from msm_mm.datasets.synthetic import generate_nyud, generate_pascal_context
 from msm_mm.structures import get_task
+from msm_mm.testing import generate_nyud, generate_pascal_context
 from msm_mm.utils.boundary_maps import seism_boundary
 
 REPO = Path(__file__).resolve().parents[2]

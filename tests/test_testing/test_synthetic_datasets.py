@@ -1,11 +1,23 @@
 import os.path as osp
+import runpy
+import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import scipy.io
 
-from msm_mm.datasets.synthetic import generate_nyud, generate_pascal_context, main
+from msm_mm.testing import generate_nyud, generate_pascal_context
+
+TOOL = Path(__file__).resolve().parents[2] / 'tools/dataset_converters/generate_synthetic.py'
+
+
+def run_tool(monkeypatch, *args):
+    """Run the command-line tool in this process, as ``python <tool> <args>``."""
+    monkeypatch.setattr(sys, 'argv', [str(TOOL), *args])
+    runpy.run_path(str(TOOL), run_name='__main__')
 
 
 def test_nyud_files_in_the_real_format(nyud_synthetic):
@@ -102,9 +114,20 @@ def test_full_resolution(tmp_path):
     assert max(next(iter(labels.values()))['semseg'].shape) == 500
 
 
-def test_cli(tmp_path, capsys):
-    main(['pascal_context', str(tmp_path / 'p'), '--train', '1', '--val', '1', '--max-side', '40'])
+def test_cli(tmp_path, capsys, monkeypatch):
+    run_tool(monkeypatch, 'pascal_context', str(tmp_path / 'p'), '--train', '1', '--val', '1',
+             '--max-side', '40')
     assert 'wrote a synthetic pascal_context dataset' in capsys.readouterr().out
     assert osp.exists(tmp_path / 'p' / 'ImageSets' / 'Context' / 'val.txt')
-    main(['nyud', str(tmp_path / 'n'), '--train', '1', '--val', '1', '--size', '24', '32'])
+    run_tool(monkeypatch, 'nyud', str(tmp_path / 'n'), '--train', '1', '--val', '1', '--size',
+             '24', '32')
     assert len(open(tmp_path / 'n' / 'gt_sets' / 'val.txt').read().split()) == 1
+
+
+def test_runtime_package_needs_no_test_dependency():
+    """``import msm_mm`` imports neither this package nor scikit-image."""
+    code = ('import sys, msm_mm; '
+            "print(sorted(m for m in sys.modules if m.startswith(('skimage', 'msm_mm.testing'))))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                         cwd=TOOL.parents[2])
+    assert out.stdout.strip() == '[]'
