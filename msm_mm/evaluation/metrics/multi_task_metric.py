@@ -12,7 +12,7 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmseg.registry import METRICS
 
-from msm_mm.structures import get_task
+from msm_mm.structures import get_task, sample_name
 from .boundary_odsf import BoundaryODSF
 from .depth_error import DepthError
 from .multi_task_gain import multi_task_gain, resolve_baseline
@@ -246,7 +246,7 @@ class MultiTaskMetric(BaseMetric):
         for index, sample in enumerate(data_samples):
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
-            sample_id = _sample_id(sample, index)
+            sample_id = sample_name(sample) or f'#{index}'
             result = {}
             for task in self.tasks:
                 pred = _field(sample, f'pred_{task}')
@@ -317,15 +317,6 @@ class MultiTaskMetric(BaseMetric):
                 metrics['multi_task/delta_m'] = multi_task_gain(
                     metrics, self.single_task_results, lower_is_better)
         return metrics
-
-
-def _sample_id(sample: dict, index: int) -> str:
-    """The sample id, else the image file stem, else the batch position."""
-    if sample.get('sample_id') is not None:
-        return str(sample['sample_id'])
-    if sample.get('img_path'):
-        return osp.splitext(osp.basename(sample['img_path']))[0]
-    return f'#{index}'
 
 
 def _field(sample: dict, key: str) -> Optional[np.ndarray]:
