@@ -22,9 +22,6 @@ from .saliency_maxf import SaliencyMaxF
 from .segmentation_iou import SegmentationIoU
 from .task_metric import TaskMetric
 
-# Dataset metainfo key holding each segmentation task's class names.
-_CLASS_NAME_KEYS = {'semseg': 'classes', 'human_parts': 'part_classes'}
-
 
 @METRICS.register_module()
 class MultiTaskMetric(BaseMetric):
@@ -194,12 +191,13 @@ class MultiTaskMetric(BaseMetric):
 
     def _segmentation_iou(self, task: str) -> SegmentationIoU:
         """mIoU, with the class count and names of the options or the dataset."""
-        names = (self.dataset_meta or {}).get(_CLASS_NAME_KEYS[task])
+        key = get_task(task).class_names_key
+        names = (self.dataset_meta or {}).get(key)
         num = self.num_classes.get(task, len(names) if names else None)
         if num is None:
             raise ValueError(f"MultiTaskMetric: number of {task} classes unknown; set "
                              f"num_classes=dict({task}=...) or use a dataset whose metainfo "
-                             f"has '{_CLASS_NAME_KEYS[task]}'")
+                             f"has '{key}'")
         return SegmentationIoU(task, num, names if names and len(names) == num else None)
 
     def _boundary_odsf(self, task: str) -> Optional[BoundaryODSF]:
