@@ -10,12 +10,11 @@ Usage::
 See :mod:`msm_mm.testing` for what the scenes contain.
 """
 import argparse
-from typing import List, Optional
 
 from msm_mm.testing import generate_nyud, generate_pascal_context
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main() -> None:
     """Command line: write one synthetic dataset."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('dataset', choices=('nyud', 'pascal_context'))
@@ -27,7 +26,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--max-side', type=int, default=160,
                         help='PASCAL long image side (default 160; the real one is 500)')
     parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
     if args.dataset == 'nyud':
         generate_nyud(args.out, args.train, args.val, tuple(args.size), args.seed)
     else:
