@@ -25,8 +25,9 @@ def tiny_model_cfg(tasks: Optional[dict] = None,
     PyTorch scan.
 
     Args:
-        tasks (dict, optional): Task -> output channels; each task gets its
-            usual loss. Defaults to :data:`TINY_TASKS`.
+        tasks (dict, optional): Task -> output channels; each task of
+            :data:`TINY_TASKS` gets its usual loss (others one in
+            ``decode_head``). Defaults to :data:`TINY_TASKS`.
         embed_dims (int): Width of Swin's first stage. Defaults to 8.
         backbone (dict, optional): Backbone options to add or override.
             Defaults to None.
@@ -47,7 +48,8 @@ def tiny_model_cfg(tasks: Optional[dict] = None,
         decode_head=dict(
             dict(type='MSMDecodeHead', in_channels=[embed_dims * 2**i for i in range(4)],
                  tasks=tasks, scales=[(1, 2)] * 3, d_state=4, scan_backend='torch',
-                 losses={task: _LOSSES[task] for task in tasks}), **(decode_head or {})))
+                 losses={task: _LOSSES[task] for task in tasks if task in _LOSSES}),
+            **(decode_head or {})))
 
 
 _CONFIG_FILE = """
