@@ -18,7 +18,7 @@ class SyntheticDataset:
     Args:
         root (str): The dataset folder.
         labels (dict): sample id -> task -> decoded label (and ``split``), as
-            returned by :mod:`msm_mm.datasets.synthetic`.
+            returned by :mod:`msm_mm.testing`.
     """
 
     def __init__(self, root: str, labels: dict) -> None:
@@ -29,7 +29,7 @@ class SyntheticDataset:
 @pytest.fixture(scope='session')
 def nyud_synthetic(tmp_path_factory) -> SyntheticDataset:
     """A tiny NYUD-v2 dataset in the real format: 3 train / 2 val, 48x64."""
-    from msm_mm.datasets.synthetic import generate_nyud
+    from msm_mm.testing import generate_nyud
     root = str(tmp_path_factory.mktemp('data') / 'NYUDv2')
     return SyntheticDataset(root, generate_nyud(root, 3, 2, size=(48, 64), return_labels=True))
 
@@ -44,7 +44,7 @@ def nyud_root(nyud_synthetic) -> str:
 def pascal_synthetic(tmp_path_factory) -> SyntheticDataset:
     """A tiny PASCAL-Context dataset in the real format: 3 train / 3 val,
     long side 64."""
-    from msm_mm.datasets.synthetic import generate_pascal_context
+    from msm_mm.testing import generate_pascal_context
     root = str(tmp_path_factory.mktemp('data') / 'PASCALContext')
     return SyntheticDataset(
         root, generate_pascal_context(root, 3, 3, max_side=64, return_labels=True))

@@ -1,4 +1,5 @@
-from typing import List, Optional
+import os.path as osp
+from typing import List, Mapping, Optional
 
 from mmengine.structures import BaseDataElement, PixelData
 from torch import Tensor
@@ -53,3 +54,20 @@ class MultiTaskDataSample(BaseDataElement):
         """Tasks that have a ground-truth map in this sample, in the order of
         :data:`~msm_mm.structures.tasks.TASKS`."""
         return [t for t in TASKS if f'gt_{t}' in self]
+
+
+def sample_name(metainfo: Mapping) -> Optional[str]:
+    """How a sample is named in file names and messages.
+
+    Args:
+        metainfo (Mapping): A data sample's metainfo (or the sample as a dict).
+
+    Returns:
+        str | None: Its ``sample_id``, else its image file name without the
+        extension, else None.
+    """
+    if metainfo.get('sample_id') is not None:
+        return str(metainfo['sample_id'])
+    if metainfo.get('img_path'):
+        return osp.splitext(osp.basename(metainfo['img_path']))[0]
+    return None

@@ -87,6 +87,11 @@ class TaskSpec:
             False (values kept).
         unit (str): Unit of the values, shown in the visualiser's titles of
             scalar maps. Defaults to ''.
+        class_names_key (str): Key of the class names in the dataset
+            metainfo (``LABELS`` tasks; the metric reports per-class IoU
+            under them). Defaults to ''.
+        palette_key (str): Key of the palette in the dataset metainfo
+            (``LABELS`` tasks; the colour maps use it). Defaults to ''.
     """
     name: str
     kind: MapKind
@@ -95,6 +100,8 @@ class TaskSpec:
     flip_negated_channels: Tuple[int, ...] = ()
     rescale_divides_values: bool = False
     unit: str = ''
+    class_names_key: str = ''
+    palette_key: str = ''
 
     @property
     def gt_dtype(self) -> torch.dtype:
@@ -112,8 +119,10 @@ class TaskSpec:
 TASKS = {
     spec.name: spec
     for spec in (
-        TaskSpec('semseg', MapKind.LABELS, 'SegmentationIoU'),
-        TaskSpec('human_parts', MapKind.LABELS, 'SegmentationIoU'),
+        TaskSpec('semseg', MapKind.LABELS, 'SegmentationIoU', class_names_key='classes',
+                 palette_key='palette'),
+        TaskSpec('human_parts', MapKind.LABELS, 'SegmentationIoU',
+                 class_names_key='part_classes', palette_key='part_palette'),
         TaskSpec('sal', MapKind.PROBABILITY, 'SaliencyMaxF'),
         TaskSpec('edge', MapKind.PROBABILITY, 'BoundaryODSF'),
         TaskSpec('depth', MapKind.SCALAR, 'DepthError', rescale_divides_values=True, unit='m'),

@@ -27,9 +27,6 @@ Color = Sequence[int]
 CLASS_IGNORE_COLOR = (255, 255, 255)
 BINARY_IGNORE_COLOR = (128, 128, 128)
 
-#: Metainfo key of each class-map task's palette.
-PALETTE_KEYS = dict(semseg='palette', human_parts='part_palette')
-
 
 def color_classes(label: np.ndarray,
                   palette: Sequence[Color],
@@ -103,7 +100,7 @@ def task_palette(task: str, dataset_meta: Optional[dict]) -> list:
     Returns:
         list[list[int]]: RGB triples, one per class.
     """
-    palette = (dataset_meta or {}).get(PALETTE_KEYS[task])
+    palette = (dataset_meta or {}).get(get_task(task).palette_key)
     return list(palette) if palette is not None else voc_palette(255)
 
 

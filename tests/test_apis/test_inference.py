@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.runner import save_checkpoint
-from tiny_config import write_tiny_config
+from tiny_models import write_tiny_config
 
 from msm_mm.apis import inference_model, init_model
 from msm_mm.datasets import NYUDv2Dataset

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from crafted_checkpoints import ROUTES, craft
 from mmengine.runner import save_checkpoint
-from tiny_config import write_tiny_config
+from tiny_models import write_tiny_config
 
 from msm_mm.apis import init_model
 

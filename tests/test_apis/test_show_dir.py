@@ -4,7 +4,7 @@ from pathlib import Path
 
 import cv2
 from mmengine.runner import save_checkpoint
-from tiny_config import write_tiny_config
+from tiny_models import write_tiny_config
 
 from msm_mm.apis import init_model
 from msm_mm.visualization.panels import GAP, TITLE_HEIGHT

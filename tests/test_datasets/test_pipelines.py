@@ -12,9 +12,9 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, MODELS
 
-from msm_mm.datasets.synthetic import generate_nyud, generate_pascal_context
-from msm_mm.evaluation.metrics.boundary_matching import seism_boundary
 from msm_mm.structures import get_task
+from msm_mm.testing import generate_nyud, generate_pascal_context
+from msm_mm.utils.boundary_maps import seism_boundary
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = dict(nyud=REPO / 'configs/_base_/datasets/nyud.py',

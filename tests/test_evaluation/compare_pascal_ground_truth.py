@@ -33,7 +33,7 @@ def main() -> None:
 
     from msm_mm.datasets.transforms.load_pascal_context_annotations import edge_from_context
     from msm_mm.evaluation.metrics import boundary_counts
-    from msm_mm.evaluation.metrics.boundary_matching import seism_boundary
+    from msm_mm.utils.boundary_maps import seism_boundary
 
     for s in range(args.sets):
         counts = dict(seism=[], training=[], rebuilt=[])

@@ -36,12 +36,11 @@ def synthetic_edge_pair(shape: Tuple[int, int] = (425, 560),
         tuple[np.ndarray, np.ndarray]: ``(gt, prob)``: gt uint8 in {0, 1},
         prob float32 in [0, 1].
     """
-    from msm_mm.evaluation.metrics.binary_thinning import thin
-    from msm_mm.evaluation.metrics.boundary_matching import seg2bmap
+    from msm_mm.utils.boundary_maps import seg2bmap, seism_boundary
 
     rng = np.random.default_rng(seed)
     seg = _voronoi(shape, int(rng.integers(60, 120)), rng)
-    gt = thin(seg2bmap(seg)).astype(np.uint8)
+    gt = seism_boundary(seg).astype(np.uint8)
 
     # Displace the true partition by a smooth field of up to ~2 px.
     height, width = shape

@@ -3,14 +3,13 @@ import pytest
 import scipy.sparse as sp
 from scipy import ndimage
 from scipy.sparse.csgraph import maximum_flow
-from skimage.morphology import thin as skimage_thin
 
-from msm_mm.evaluation.metrics.binary_thinning import thin
 from msm_mm.evaluation.metrics.boundary_matching import (IncrementalMatching, candidate_pairs,
-                                                         match_radius, seg2bmap, seism_boundary)
+                                                         match_radius)
 from msm_mm.evaluation.metrics.boundary_odsf import SEISM_THRESHOLDS, BoundaryODSF, boundary_counts
 from msm_mm.evaluation.metrics.bsds_matching import bsds_correspondence
 from msm_mm.evaluation.metrics.edge_nms import edge_nms
+from msm_mm.utils.boundary_maps import seism_boundary
 
 
 def odsf(counts_list):
@@ -29,25 +28,6 @@ def test_thresholds_are_seism_s():
     assert len(SEISM_THRESHOLDS) == 101
     assert SEISM_THRESHOLDS[0] == 0.001 and SEISM_THRESHOLDS[-1] == 0.999
     np.testing.assert_allclose(SEISM_THRESHOLDS[1:100], np.arange(1, 100) / 100)
-
-
-def test_seg2bmap_hand_case():
-    seg = np.array([[1, 1, 2], [1, 1, 2], [3, 3, 3]])
-    expected = np.array([[0, 1, 0], [1, 1, 1], [0, 0, 0]], bool)
-    np.testing.assert_array_equal(seg2bmap(seg), expected)
-
-
-def test_thinning_matches_skimage():
-    rng = np.random.default_rng(0)
-    for i in range(60):
-        h, w = rng.integers(5, 40, 2)
-        if i % 3 == 0:
-            mask = rng.random((h, w)) < rng.uniform(0.2, 0.8)
-        elif i % 3 == 1:
-            mask = ndimage.gaussian_filter(rng.random((h, w)), 1.5) > 0.5
-        else:
-            mask = ndimage.binary_dilation(rng.random((h, w)) < 0.05, iterations=2)
-        np.testing.assert_array_equal(thin(mask), skimage_thin(mask))
 
 
 def test_nms_keeps_the_ridge_and_ramps_the_border():
@@ -123,7 +103,7 @@ def test_perfect_prediction_scores_near_100():
     seeds = np.zeros((120, 160), np.int32)
     seeds[rng.integers(0, 120, 25), rng.integers(0, 160, 25)] = np.arange(1, 26)
     _, (r, c) = ndimage.distance_transform_edt(seeds == 0, return_indices=True)
-    gt = thin(seg2bmap(seeds[r, c])).astype(np.uint8)
+    gt = seism_boundary(seeds[r, c]).astype(np.uint8)
     counts = boundary_counts(gt.astype(np.float32), gt, 0.011)
     # Only the border ramp (5 px) removes predicted pixels.
     assert odsf([counts]) > 95

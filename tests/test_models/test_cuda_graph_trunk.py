@@ -10,6 +10,7 @@ import torch
 import torch.distributed as dist
 from mmengine.model import MMDistributedDataParallel
 from mmseg.registry import MODELS
+from tiny_models import tiny_model_cfg
 
 from msm_mm.models.segmentors import CudaGraphTrunk, trunk_accelerator
 from msm_mm.structures import MultiTaskDataSample
@@ -19,19 +20,12 @@ TASKS = dict(semseg=5, depth=1)
 
 def build(cuda_graph, compile=False):
     torch.manual_seed(0)
+    # no drop path (no randomness: runs are comparable); the head's default scan backend
+    # ('auto': the Triton scan on a GPU, as real runs)
     return MODELS.build(
-        dict(
-            type='MultiTaskSegmentor',
-            cuda_graph=cuda_graph,
-            compile=compile,
-            backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
-                          num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3),
-                          drop_path_rate=0.),  # no randomness: runs are comparable
-            decode_head=dict(
-                type='MSMDecodeHead', in_channels=[8, 16, 32, 64], tasks=TASKS,
-                scales=[(1, 2)] * 3, d_state=4, drop_path_rate=0.,
-                losses=dict(semseg=dict(type='PixelCrossEntropyLoss'),
-                            depth=dict(type='MaskedL1Loss')))))
+        tiny_model_cfg(TASKS, backbone=dict(drop_path_rate=0.),
+                       decode_head=dict(drop_path_rate=0., scan_backend='auto'),
+                       cuda_graph=cuda_graph, compile=compile))
 
 
 def samples(batch, size, device):

@@ -1,6 +1,7 @@
 import pytest
 import torch
 from mmseg.registry import MODELS
+from tiny_models import tiny_model_cfg
 
 from msm_mm.structures import MultiTaskDataSample
 
@@ -10,17 +11,7 @@ TASKS = dict(semseg=5, depth=1, normals=3, edge=1)
 @pytest.fixture(scope='module')
 def segmentor():
     torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='MultiTaskSegmentor',
-            backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
-                          num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3)),
-            decode_head=dict(
-                type='MSMDecodeHead', in_channels=[8, 16, 32, 64], tasks=TASKS,
-                scales=[(1, 2)] * 3, d_state=4, scan_backend='torch',
-                losses=dict(semseg=dict(type='PixelCrossEntropyLoss'),
-                            depth=dict(type='MaskedL1Loss'), normals=dict(type='NormalL1Loss'),
-                            edge=dict(type='BalancedBCELoss')))))
+    model = MODELS.build(tiny_model_cfg(TASKS))
     return model.eval()
 
 
@@ -79,14 +70,7 @@ def test_unknown_mode(segmentor):
 
 
 def test_wrong_in_channels_fail_when_built():
-    cfg = dict(
-        type='MultiTaskSegmentor',
-        backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
-                      num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3)),
-        decode_head=dict(
-            type='MSMDecodeHead', in_channels=[16, 32, 64, 128], tasks=dict(depth=1),
-            scales=[(1, 2)] * 3, d_state=4, scan_backend='torch',
-            losses=dict(depth=dict(type='MaskedL1Loss'))))
+    cfg = tiny_model_cfg(dict(depth=1), decode_head=dict(in_channels=[16, 32, 64, 128]))
     with pytest.raises(ValueError, match=r'model.decode_head.in_channels=\[16, 32, 64, 128\], but '
                        r'the backbone \(SwinTransformer\) give 4 feature maps of widths '
                        r'\[8, 16, 32, 64\]'):

@@ -66,7 +66,7 @@ def test_length_one_gives_zero_state_gradient():
 
 def test_backend_errors():
     inputs = random_scan_inputs(length=4)
-    with pytest.raises(ValueError, match='unknown selective-scan backend'):
+    with pytest.raises(ValueError, match='unknown scan backend'):
         selective_scan(*inputs, backend='triton')
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="'mamba_ssm'"):

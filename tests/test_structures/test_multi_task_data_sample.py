@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from msm_mm.structures import MultiTaskDataSample
+from msm_mm.structures import MultiTaskDataSample, sample_name
 
 
 def test_gt_and_pred_round_trip_in_task_order():
@@ -24,3 +24,11 @@ def test_wrong_channels_and_unknown_tasks_are_refused():
         s.set_gt('flow', torch.zeros(2, 4, 5))
     with pytest.raises(KeyError, match='unknown task'):
         s.set_pred('flow', torch.zeros(2, 4, 5))
+
+
+def test_sample_name():
+    assert sample_name(dict(sample_id='0003', img_path='a/b.jpg')) == '0003'
+    assert sample_name(dict(sample_id=7)) == '7'
+    assert sample_name(dict(img_path='data/images/2008_000002.jpg')) == '2008_000002'
+    assert sample_name(MultiTaskDataSample(metainfo=dict(img_path='a/b.png')).metainfo) == 'b'
+    assert sample_name({}) is None

@@ -8,6 +8,7 @@ import scipy.io
 import torch
 from mmengine.optim import OptimWrapper
 from mmseg.registry import MODELS
+from tiny_models import tiny_model_cfg
 
 from msm_mm.datasets.transforms import (MultiTaskRandomFlip, MultiTaskRandomScale,
                                         PackMultiTaskInputs)
@@ -76,14 +77,9 @@ def test_a_task_added_to_tasks_trains_evaluates_and_draws(spec, loss, metric_nam
 
     # Two training steps of a tiny model with the task's head and loss.
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='MultiTaskSegmentor',
-        data_preprocessor=dict(type='MultiTaskDataPreProcessor', _scope_='mmseg'),
-        backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
-                      num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3)),
-        decode_head=dict(type='MSMDecodeHead', in_channels=[8, 16, 32, 64],
-                         tasks={task: channels}, scales=[(1, 2)] * 3, d_state=4,
-                         scan_backend='torch', losses={task: loss})))
+    model = MODELS.build(
+        tiny_model_cfg({task: channels}, decode_head=dict(losses={task: loss}),
+                       data_preprocessor=dict(type='MultiTaskDataPreProcessor', _scope_='mmseg')))
     optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     head = model.decode_head.task_heads[task]
     before = [p.detach().clone() for p in head.parameters()]

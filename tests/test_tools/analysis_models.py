@@ -5,7 +5,7 @@ from typing import Callable, Optional, Sequence, Tuple
 
 import torch
 from mmengine.runner import save_checkpoint
-from tiny_config import write_tiny_config
+from tiny_models import write_tiny_config
 
 from msm_mm.apis import init_model
 

@@ -3,6 +3,7 @@ import sys
 
 import torch
 from mmseg.registry import MODELS
+from tiny_models import tiny_model_cfg
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools'))
 from get_flops import count  # noqa: E402
@@ -12,16 +13,7 @@ from msm_mm.models.ops import selective_scan_flops  # noqa: E402
 
 def test_scan_flops_are_counted_by_the_handle():
     tasks = dict(semseg=3, depth=1)
-    model = MODELS.build(
-        dict(
-            type='MultiTaskSegmentor',
-            backbone=dict(type='SwinTransformer', embed_dims=8, depths=(1, 1, 1, 1),
-                          num_heads=(1, 1, 2, 2), window_size=4, out_indices=(0, 1, 2, 3)),
-            decode_head=dict(
-                type='MSMDecodeHead', in_channels=[8, 16, 32, 64], tasks=tasks,
-                scales=[(1, )] * 3, d_state=4, scan_backend='torch',
-                losses=dict(semseg=dict(type='PixelCrossEntropyLoss'),
-                            depth=dict(type='MaskedL1Loss'))))).eval()
+    model = MODELS.build(tiny_model_cfg(tasks, decode_head=dict(scales=[(1, )] * 3))).eval()
     with torch.no_grad():
         result = count(model, (64, 64))
     # per stage: 2 task-specific SS2Ds per task, one merge SS2D per task and the shared one,

@@ -5,9 +5,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from msm_mm.evaluation.metrics.boundary_matching import seism_boundary
+from msm_mm.utils.binary_thinning import thin
+from msm_mm.utils.boundary_maps import seism_boundary
 from ..file_io import check_label, check_values, read_image, read_mat, read_pascal_part_mat
-from ..thinning import thin
 
 NUM_CONTEXT_IDS = 459  # LabelMap ids 1..459, 0 = unlabeled
 PERSON_CLASS_INDEX = 15  # PASCAL-Part class index of 'person'
@@ -68,7 +68,7 @@ def decode_context(path: str, sample_id: str, shape: tuple,
 
 def edge_from_context(label_map: np.ndarray) -> np.ndarray:
     """Boundaries of a LabelMap: 4-neighbour Laplacian != 0, thinned to 1 px
-    (``skimage.morphology.thin``'s algorithm, see :mod:`..thinning`).
+    (``bwmorph 'thin'``, see :mod:`msm_mm.utils.binary_thinning`).
 
     Args:
         label_map (np.ndarray): uint16 ``(H, W)`` context ids (cv2's

@@ -5,6 +5,8 @@ import torch
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
+from msm_mm.structures import sample_name
+
 DATA_BATCH = Optional[Union[dict, tuple, list]]
 
 
@@ -20,13 +22,10 @@ def loss_task(key: str) -> str:
 
 
 def batch_sample_ids(data_batch: DATA_BATCH) -> List[str]:
-    """The ``sample_id`` (else ``img_path``) of each data sample of a batch."""
+    """The name (:func:`~msm_mm.structures.sample_name`) of each data sample of a batch."""
     if not isinstance(data_batch, dict):
         return []
-    return [
-        str(s.metainfo.get('sample_id', s.metainfo.get('img_path', '?')))
-        for s in data_batch.get('data_samples') or []
-    ]
+    return [sample_name(s.metainfo) or '?' for s in data_batch.get('data_samples') or []]
 
 
 @HOOKS.register_module()

@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 from mmengine.visualization import Visualizer
 from mmseg.registry import HOOKS
 
-from msm_mm.structures import MultiTaskDataSample
+from msm_mm.structures import MultiTaskDataSample, sample_name
 from msm_mm.visualization import MultiTaskLocalVisualizer
 
 
@@ -81,12 +81,6 @@ class MultiTaskVisualizationHook(Hook):
         img_bytes = fileio.get(data_sample.img_path, backend_args=self.backend_args)
         return mmcv.imfrombytes(img_bytes, channel_order='rgb')
 
-    @staticmethod
-    def _name(data_sample: MultiTaskDataSample) -> str:
-        """The sample's id, else its image's file name without extension."""
-        return data_sample.metainfo.get('sample_id') or osp.splitext(
-            osp.basename(data_sample.img_path))[0]
-
     def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                        outputs: Sequence[MultiTaskDataSample]) -> None:
         """Draw the images of every ``interval``-th batch to the backends.
@@ -101,7 +95,7 @@ class MultiTaskVisualizationHook(Hook):
             return
         for output in outputs:
             self._visualizer.add_datasample(
-                f'val_{self._name(output)}', self._read_image(output), output,
+                f'val_{sample_name(output.metainfo)}', self._read_image(output), output,
                 show=self.show, wait_time=self.wait_time, step=runner.iter)
 
     def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
@@ -121,7 +115,7 @@ class MultiTaskVisualizationHook(Hook):
             out_dir = osp.join(runner.log_dir, self.test_out_dir)  # absolute stays absolute
         for output in outputs:
             self._test_index += 1
-            name = self._name(output)
+            name = sample_name(output.metainfo)
             out_file = osp.join(out_dir, f'{name}.png') if out_dir is not None else None
             self._visualizer.add_datasample(
                 f'test_{name}', self._read_image(output), output, show=self.show,

@@ -1,16 +1,14 @@
-"""Ground-truth boundaries and pixel correspondence of the boundary benchmark.
+"""Pixel correspondence of the boundary benchmark.
 
-``seg2bmap`` follows the BSDS function of that name (boundaries offset half
-a pixel towards the origin). The correspondence replaces BSDS's
-``correspondPixels``: that function solves a minimum-cost assignment in which
-a predicted and a ground-truth boundary pixel may be paired when their
-Euclidean distance is at most ``max_dist * sqrt(H ** 2 + W ** 2)``, and an
-unpaired pixel costs 100 times that distance. Because one more pair always
-saves more than any pair's distance, its optimum has maximum cardinality,
-and the benchmark only counts pairs. We therefore compute the size of a
-maximum bipartite matching on the same candidate pairs, exactly; which
-pixels end up paired (BSDS prefers short pairs among maximum matchings) does
-not change any count.
+The correspondence replaces BSDS's ``correspondPixels``: that function
+solves a minimum-cost assignment in which a predicted and a ground-truth
+boundary pixel may be paired when their Euclidean distance is at most
+``max_dist * sqrt(H ** 2 + W ** 2)``, and an unpaired pixel costs 100 times
+that distance. Because one more pair always saves more than any pair's
+distance, its optimum has maximum cardinality, and the benchmark only counts
+pairs. We therefore compute the size of a maximum bipartite matching on the
+same candidate pairs, exactly; which pixels end up paired (BSDS prefers
+short pairs among maximum matchings) does not change any count.
 
 The benchmark matches one ground truth against the prediction at 101
 thresholds, and neighbouring thresholds differ by few pixels, so
@@ -27,49 +25,6 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
-
-from .binary_thinning import thin
-
-
-def seg2bmap(seg: np.ndarray) -> np.ndarray:
-    """Boundary map of a segmentation: a pixel differs from E, S or SE.
-
-    As BSDS's ``seg2bmap``: the last row compares only with its east
-    neighbour, the last column only with its south neighbour, and the
-    bottom-right pixel is never a boundary.
-
-    Args:
-        seg (np.ndarray): ``(H, W)`` label map.
-
-    Returns:
-        np.ndarray: ``(H, W)`` bool boundary map.
-    """
-    seg = np.asarray(seg)
-    if seg.ndim != 2:
-        raise ValueError(f'seg2bmap expects an (H, W) map, got shape {seg.shape}')
-    bmap = np.zeros(seg.shape, dtype=bool)
-    bmap[:, :-1] |= seg[:, :-1] != seg[:, 1:]
-    bmap[:-1, :] |= seg[:-1, :] != seg[1:, :]
-    bmap[:-1, :-1] |= seg[:-1, :-1] != seg[1:, 1:]
-    bmap[-1, -1] = False
-    return bmap
-
-
-def seism_boundary(seg: np.ndarray) -> np.ndarray:
-    """SEISM's ground-truth boundary of a segmentation: ``thin(seg2bmap(seg))``.
-
-    SEISM's ``edgesEvalImg.m`` builds every ground-truth boundary map this
-    way (``bwmorph(seg2bmap(G), 'thin', Inf)``) from the map that its
-    ``db_gt.m`` reads: NYUD-v2's ``edge/<id>.png``, PASCAL-Context's
-    ``LabelMap``.
-
-    Args:
-        seg (np.ndarray): ``(H, W)`` label map.
-
-    Returns:
-        np.ndarray: ``(H, W)`` bool boundary map, 1 pixel wide.
-    """
-    return thin(seg2bmap(seg))
 
 
 def match_radius(shape: Tuple[int, int], max_dist: float) -> float:

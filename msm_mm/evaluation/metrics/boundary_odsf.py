@@ -13,9 +13,9 @@ Per image (:func:`boundary_counts`):
    ties are decided as in SEISM (level 17 three pixels from the border,
    ``17 / 255 * 3 / 5``, is above 0.04 in float32 and equal to it exactly);
 4. the ground-truth boundary is SEISM's ``thin(seg2bmap(gt))``
-   (:func:`~.boundary_matching.seism_boundary`) of the ground-truth map read
-   as a segmentation (NYUD-v2's binary edge map: two labels), or the map
-   itself when it already is that boundary (``gt_is_boundary``:
+   (:func:`msm_mm.utils.boundary_maps.seism_boundary`) of the ground-truth
+   map read as a segmentation (NYUD-v2's binary edge map: two labels), or
+   the map itself when it already is that boundary (``gt_is_boundary``:
    PASCAL-Context's test pipeline builds it from the LabelMap);
 5. predicted and ground-truth boundary pixels are put in one-to-one
    correspondence within ``max_dist`` times the image diagonal: by default a
@@ -40,8 +40,9 @@ from typing import Dict, FrozenSet, List, Optional, Union
 import numpy as np
 from mmengine.logging import print_log
 
-from .binary_thinning import SparseThinner
-from .boundary_matching import IncrementalMatching, candidate_pairs, match_radius, seism_boundary
+from msm_mm.utils.binary_thinning import SparseThinner
+from msm_mm.utils.boundary_maps import seism_boundary
+from .boundary_matching import IncrementalMatching, candidate_pairs, match_radius
 from .bsds_matching import bsds_correspondence
 from .edge_nms import edge_nms
 from .prediction_writer import probability_to_uint8

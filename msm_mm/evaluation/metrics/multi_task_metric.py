@@ -12,7 +12,7 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmseg.registry import METRICS
 
-from msm_mm.structures import get_task
+from msm_mm.structures import get_task, sample_name
 from .boundary_odsf import BoundaryODSF
 from .depth_error import DepthError
 from .multi_task_gain import multi_task_gain, resolve_baseline
@@ -21,9 +21,6 @@ from .prediction_writer import save_prediction
 from .saliency_maxf import SaliencyMaxF
 from .segmentation_iou import SegmentationIoU
 from .task_metric import TaskMetric
-
-# Dataset metainfo key holding each segmentation task's class names.
-_CLASS_NAME_KEYS = {'semseg': 'classes', 'human_parts': 'part_classes'}
 
 
 @METRICS.register_module()
@@ -194,12 +191,13 @@ class MultiTaskMetric(BaseMetric):
 
     def _segmentation_iou(self, task: str) -> SegmentationIoU:
         """mIoU, with the class count and names of the options or the dataset."""
-        names = (self.dataset_meta or {}).get(_CLASS_NAME_KEYS[task])
+        key = get_task(task).class_names_key
+        names = (self.dataset_meta or {}).get(key)
         num = self.num_classes.get(task, len(names) if names else None)
         if num is None:
             raise ValueError(f"MultiTaskMetric: number of {task} classes unknown; set "
                              f"num_classes=dict({task}=...) or use a dataset whose metainfo "
-                             f"has '{_CLASS_NAME_KEYS[task]}'")
+                             f"has '{key}'")
         return SegmentationIoU(task, num, names if names and len(names) == num else None)
 
     def _boundary_odsf(self, task: str) -> Optional[BoundaryODSF]:
@@ -246,7 +244,7 @@ class MultiTaskMetric(BaseMetric):
         for index, sample in enumerate(data_samples):
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
-            sample_id = _sample_id(sample, index)
+            sample_id = sample_name(sample) or f'#{index}'
             result = {}
             for task in self.tasks:
                 pred = _field(sample, f'pred_{task}')
@@ -317,15 +315,6 @@ class MultiTaskMetric(BaseMetric):
                 metrics['multi_task/delta_m'] = multi_task_gain(
                     metrics, self.single_task_results, lower_is_better)
         return metrics
-
-
-def _sample_id(sample: dict, index: int) -> str:
-    """The sample id, else the image file stem, else the batch position."""
-    if sample.get('sample_id') is not None:
-        return str(sample['sample_id'])
-    if sample.get('img_path'):
-        return osp.splitext(osp.basename(sample['img_path']))[0]
-    return f'#{index}'
 
 
 def _field(sample: dict, key: str) -> Optional[np.ndarray]:

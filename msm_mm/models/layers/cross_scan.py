@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from ..ops.scan_directions import NUM_DIRECTIONS
-from ..ops.selective_scan import SCAN_BACKENDS, selective_scan
+from ..ops.selective_scan import SCAN_BACKENDS, check_backend, selective_scan
 
 #: Backends of the four-direction scan: those of :func:`selective_scan` after
 #: an unfused cross-scan, or the fused Triton kernels.
@@ -17,10 +17,7 @@ CROSS_SCAN_BACKENDS = SCAN_BACKENDS + ('triton', )
 
 def check_scan_backend(backend: str) -> str:
     """Validate a four-direction scan backend name (at build time)."""
-    if backend not in CROSS_SCAN_BACKENDS:
-        raise ValueError(f'unknown scan backend {backend!r}; expected one of '
-                         f'{CROSS_SCAN_BACKENDS}')
-    return backend
+    return check_backend(backend, CROSS_SCAN_BACKENDS)
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,7 +18,7 @@ importable, else the PyTorch one. mamba-ssm is never imported on a machine
 without CUDA: its import fails there.
 """
 import functools
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -44,11 +44,16 @@ def mamba_ssm_available() -> bool:
     return _mamba_ssm_scan() is not None
 
 
-def check_backend(backend: str) -> str:
-    """Validate a backend name (at build time), returning it."""
-    if backend not in SCAN_BACKENDS:
-        raise ValueError(f'unknown selective-scan backend {backend!r}; '
-                         f'expected one of {SCAN_BACKENDS}')
+def check_backend(backend: str, backends: Tuple[str, ...] = SCAN_BACKENDS) -> str:
+    """Validate a scan backend name (at build time), returning it.
+
+    Args:
+        backend (str): The name.
+        backends (tuple[str]): The valid names. Defaults to
+            :data:`SCAN_BACKENDS`.
+    """
+    if backend not in backends:
+        raise ValueError(f'unknown scan backend {backend!r}; expected one of {backends}')
     return backend
 
 

@@ -1,11 +1,23 @@
 import os.path as osp
+import runpy
+import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import scipy.io
 
-from msm_mm.datasets.synthetic import generate_nyud, generate_pascal_context, main
+from msm_mm.testing import generate_nyud, generate_pascal_context
+
+TOOL = Path(__file__).resolve().parents[2] / 'tools/dataset_converters/generate_synthetic.py'
+
+
+def run_tool(monkeypatch, *args):
+    """Run the command-line tool in this process, as ``python <tool> <args>``."""
+    monkeypatch.setattr(sys, 'argv', [str(TOOL), *args])
+    runpy.run_path(str(TOOL), run_name='__main__')
 
 
 def test_nyud_files_in_the_real_format(nyud_synthetic):
@@ -102,9 +114,30 @@ def test_full_resolution(tmp_path):
     assert max(next(iter(labels.values()))['semseg'].shape) == 500
 
 
-def test_cli(tmp_path, capsys):
-    main(['pascal_context', str(tmp_path / 'p'), '--train', '1', '--val', '1', '--max-side', '40'])
+def test_cli(tmp_path, capsys, monkeypatch):
+    run_tool(monkeypatch, 'pascal_context', str(tmp_path / 'p'), '--train', '1', '--val', '1',
+             '--max-side', '40')
     assert 'wrote a synthetic pascal_context dataset' in capsys.readouterr().out
     assert osp.exists(tmp_path / 'p' / 'ImageSets' / 'Context' / 'val.txt')
-    main(['nyud', str(tmp_path / 'n'), '--train', '1', '--val', '1', '--size', '24', '32'])
+    run_tool(monkeypatch, 'nyud', str(tmp_path / 'n'), '--train', '1', '--val', '1', '--size',
+             '24', '32')
     assert len(open(tmp_path / 'n' / 'gt_sets' / 'val.txt').read().split()) == 1
+
+
+def test_package_and_tool_run_without_scikit_image(tmp_path):
+    """scikit-image is a test dependency: ``import msm_mm`` and the command
+    line (which returns no labels) work where it is missing."""
+    code = f"""
+import runpy, sys
+sys.modules['skimage'] = None  # any import of it fails, as where it is not installed
+import msm_mm
+assert 'msm_mm.testing' not in sys.modules
+for args in (['nyud', '{tmp_path}/n', '--size', '24', '32'],
+             ['pascal_context', '{tmp_path}/p', '--max-side', '40']):
+    sys.argv = ['generate_synthetic.py', *args, '--train', '1', '--val', '1']
+    runpy.run_path('{TOOL}', run_name='__main__')
+"""
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         cwd=TOOL.parents[2])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count('wrote a synthetic') == 2
