@@ -235,6 +235,31 @@ def test_one_capture_per_shape_precision_and_mode(fake_cuda_graphs):
     assert all(torch.equal(got[t], want[t]) for t in TASKS)
 
 
+def test_training_capture_runs_over_aliases_of_the_parameters(monkeypatch):
+    """The captured function takes the inputs and aliases of the trainable
+    parameters (their storage, not their autograd leaves); a replay with the
+    parameters gives them eager's gradients."""
+    sample_args = []
+
+    def fake_make_graphed(function, args, **kwargs):
+        sample_args.extend(args)
+        return function
+
+    monkeypatch.setattr(torch.cuda, 'make_graphed_callables', fake_make_graphed)
+    model, eager = build(True), build(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    inputs, data = torch.randn(2, 3, 32, 48), samples(2, (32, 48), 'cpu')
+    _, want = losses_and_grads(eager, inputs, data)
+    losses = model.decode_head.loss_by_feat(model.accelerator.graphs(inputs), data)
+    got = torch.autograd.grad(sum(losses.values()), params)
+    aliases = sample_args[1:]
+    assert len(aliases) == len(params)
+    for alias, p in zip(aliases, params):
+        assert alias is not p and alias.requires_grad and alias.data_ptr() == p.data_ptr()
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
 def test_inputs_beyond_max_graphs_run_eagerly(fake_cuda_graphs):
     model = build(dict(warmup=1, max_graphs=2)).eval()
     trunk = model.accelerator.graphs
