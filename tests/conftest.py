@@ -1,5 +1,14 @@
 import pytest
 import torch
+from mmengine.registry import init_default_scope
+
+
+@pytest.fixture(autouse=True)
+def mmseg_default_scope():
+    """Every test starts in the ``mmseg`` scope that the configs set: a
+    Runner built by an earlier test leaves its own scope current, and
+    registries then build from mmengine's instead of mmseg's."""
+    init_default_scope('mmseg')
 
 
 def pytest_collection_modifyitems(config, items):

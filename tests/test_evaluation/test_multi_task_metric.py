@@ -6,7 +6,6 @@ import pytest
 import scipy.io
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.registry import init_default_scope
 from mmseg.registry import METRICS
 
 from msm_mm.evaluation import MultiTaskMetric
@@ -46,7 +45,6 @@ def make_sample(seed: int, shape=(60, 80)) -> MultiTaskDataSample:
 
 
 def run(metric_cfg, samples, meta=META):
-    init_default_scope('mmseg')  # as configs set default_scope
     evaluator = Evaluator(metric_cfg)
     evaluator.dataset_meta = meta
     evaluator.process(data_samples=samples)

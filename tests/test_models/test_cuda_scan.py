@@ -97,9 +97,7 @@ def test_multi_scale_scan_backends_agree(tokenization, backend):
 def _msm_nyud_config():
     """configs/msm/msm_swin-l_nyud.py, with mmseg's registry scope set."""
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
     cfg = Config.fromfile(osp.join(osp.dirname(__file__), '../../configs/msm/msm_swin-l_nyud.py'))
-    init_default_scope('mmseg')
     return cfg
 
 

@@ -5,7 +5,6 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
@@ -29,7 +28,6 @@ def count(module):
 def test_parameter_count(config):
     total, encoder, decoder = TARGETS[config]
     cfg = Config.fromfile(osp.join(CONFIGS, config))
-    init_default_scope('mmseg')
     model = MODELS.build(cfg.model)
     assert count(model) == total
     if encoder is not None:

@@ -5,7 +5,6 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 CONFIG = osp.join(ROOT, 'configs', 'demo', 'msm_tiny_synthetic-nyud.py')
@@ -25,7 +24,6 @@ def test_every_scan_core_is_counted_once_per_forward(tool):
 
     from msm_mm.models.layers import CrossScanCore
     cfg = Config.fromfile(CONFIG)
-    init_default_scope('mmseg')
     shapes = tool.scanned_shapes(cfg, 1, torch.device('cpu'))
     model = tool.MODELS.build(cfg.model)
     cores = [m for m in model.modules() if isinstance(m, CrossScanCore)]

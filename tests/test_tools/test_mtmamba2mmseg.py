@@ -9,7 +9,6 @@ import re
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
@@ -49,7 +48,6 @@ def small_config(tmp_path_factory):
 
 def build(config):
     cfg = Config.fromfile(config)
-    init_default_scope('mmseg')
     import msm_mm  # noqa: F401
     return MODELS.build(cfg.model)
 

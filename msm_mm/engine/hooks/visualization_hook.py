@@ -59,22 +59,32 @@ class MultiTaskVisualizationHook(Hook):
                  backend_args: Optional[dict] = None) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
-        self._visualizer = Visualizer.get_current_instance()
-        if draw and not isinstance(self._visualizer, MultiTaskLocalVisualizer):
-            raise TypeError('MultiTaskVisualizationHook needs the config\'s visualizer to be '
-                            "dict(type='MultiTaskLocalVisualizer', ...), got "
-                            f'{type(self._visualizer).__name__}')
+        self._visualizer: Optional[Visualizer] = None  # the runner's, from before_run
         self.draw = draw
         self.interval = interval
         self.show = show
         self.wait_time = wait_time
         self.test_out_dir = test_out_dir
         self.backend_args = backend_args.copy() if backend_args else None
-        if show:
+        self._test_index = 0
+
+    def before_run(self, runner: Runner) -> None:
+        """Take the runner's own visualizer (a process may hold several
+        runners, each with its visualizer).
+
+        Raises:
+            TypeError: When drawing with a visualizer other than
+                :class:`MultiTaskLocalVisualizer`.
+        """
+        self._visualizer = runner.visualizer
+        if self.draw and not isinstance(self._visualizer, MultiTaskLocalVisualizer):
+            raise TypeError('MultiTaskVisualizationHook needs the config\'s visualizer to be '
+                            "dict(type='MultiTaskLocalVisualizer', ...), got "
+                            f'{type(self._visualizer).__name__}')
+        if self.show:
             self._visualizer._vis_backends = {}
             warnings.warn('MultiTaskVisualizationHook: show=True shows the pictures and '
                           'stores none in the visual backends')
-        self._test_index = 0
 
     def _read_image(self, data_sample: MultiTaskDataSample) -> np.ndarray:
         """The sample's image, RGB, as stored in ``img_path``."""
