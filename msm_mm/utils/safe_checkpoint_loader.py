@@ -8,6 +8,7 @@ environment variable ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot turn it
 off), and what the unpickler may build is the allow-list of
 :mod:`msm_mm.utils.checkpoint_safe_globals`.
 """
+import argparse
 import os.path as osp
 import pickle
 import zipfile
@@ -101,6 +102,15 @@ def load_from_local_weights_only(filename: str, map_location=None) -> dict:
     except (EOFError, KeyError) as e:
         raise ValueError(f'cannot read checkpoint {filename}: the file is truncated or not a '
                          f'checkpoint ({type(e).__name__}: {e}); {expected}') from None
+
+
+def add_unsafe_load_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the model converters' ``--unsafe-load`` flag (``args.unsafe_load``),
+    which makes :func:`checkpoint_state_dict` load without the safe loader."""
+    parser.add_argument(
+        '--unsafe-load', action='store_true',
+        help='load SRC with weights_only=False (runs code stored in the file: only for files '
+        'from a source you trust, when the safe loader refuses SRC)')
 
 
 def checkpoint_state_dict(path: str, weights_only: bool = True) -> Dict[str, torch.Tensor]:

@@ -66,7 +66,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from msm_mm.utils import checkpoint_state_dict, load_config
+from msm_mm.utils import add_unsafe_load_argument, checkpoint_state_dict, load_config
 
 # The release's SS2D parameters -> this project's SS2D (S = its single-scale scan).
 _SS2D = [
@@ -185,10 +185,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--config', required=True,
         help='the MTMamba config the checkpoint is for, e.g. '
         'configs/mtmamba/mtmamba_swin-l_nyud.py (tasks and shapes are checked against it)')
-    parser.add_argument(
-        '--unsafe-load', action='store_true',
-        help='load SRC with weights_only=False (runs code stored in the file: only for files '
-        'from a source you trust, when the safe loader refuses SRC)')
+    add_unsafe_load_argument(parser)
     return parser.parse_args(argv)
 
 

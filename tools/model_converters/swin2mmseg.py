@@ -41,7 +41,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch import Tensor
 
-from msm_mm.utils import checkpoint_state_dict
+from msm_mm.utils import add_unsafe_load_argument, checkpoint_state_dict
 
 # The official patch merging's pixel order, indexed by mmseg's unfold order.
 OFFICIAL_PIXEL_OF_UNFOLD = (0, 2, 1, 3)
@@ -120,10 +120,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Convert an official Swin Transformer checkpoint to mmseg key names')
     parser.add_argument('src', help='official checkpoint (.pth)')
     parser.add_argument('dst', help='where to write the converted state dict')
-    parser.add_argument(
-        '--unsafe-load', action='store_true',
-        help='load SRC with weights_only=False (runs code stored in the file: only for files '
-        'from a source you trust, when the safe loader refuses SRC)')
+    add_unsafe_load_argument(parser)
     return parser.parse_args(argv)
 
 
