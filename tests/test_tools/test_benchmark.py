@@ -4,6 +4,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from datetime import date
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 SCRIPT = osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark.py')
@@ -29,6 +30,7 @@ def test_benchmark_times_training_and_inference_and_writes_the_record(tmp_path):
         assert abs(record['images_per_s'] - expected) <= 0.01 * expected + 0.01
         assert record['first_iter_s'] >= 0
     assert report['world_size'] == 1
+    assert date.fromisoformat(report['date'])  # the UTC day of the run
     # every record is also printed as it is measured
     printed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
     assert printed == report['results']

@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from contextlib import nullcontext
+from datetime import datetime, timezone
 
 import torch
 import torch.distributed as dist
@@ -172,7 +173,7 @@ def main():
     report = dict(
         config=args.config, command=' '.join(sys.argv), crop_size=list(cfg.crop_size),
         device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
-        torch=torch.__version__,
+        torch=torch.__version__, date=datetime.now(timezone.utc).date().isoformat(),
         world_size=dist.get_world_size() if dist.is_initialized() else 1, results=results)
     if dist.is_initialized():
         dist.destroy_process_group()

@@ -37,6 +37,7 @@ import json
 import statistics
 import sys
 from collections import Counter
+from datetime import datetime, timezone
 
 import torch
 from mmengine.config import DictAction
@@ -208,6 +209,7 @@ def main():
     print('sum over shapes (ms): ' + ', '.join(f'{k[:-3]} {v}' for k, v in totals.items()))
     report = dict(config=args.config, command=' '.join(sys.argv),
                   device=torch.cuda.get_device_name(device), torch=torch.__version__,
+                  date=datetime.now(timezone.utc).date().isoformat(),
                   batch_size=args.batch_size, precision=args.precision, backend=args.backend,
                   results=results, totals=totals)
     if args.out:
