@@ -122,3 +122,12 @@ def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
     with torch.no_grad():
         scan_module.cross_selective_scan(x, dt, bc, A, *args)
     assert calls == [2, 2]
+
+
+def test_triton_older_than_named_tuple_arguments_is_refused_by_name():
+    check = ("import triton; triton.__version__ = '3.2.0'\n"
+             "from msm_mm.models.ops import cross_selective_scan")
+    result = subprocess.run([sys.executable, '-c', check], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert 'ImportError: the Triton cross scan needs Triton 3.3 or newer, found 3.2.0' \
+        in result.stderr

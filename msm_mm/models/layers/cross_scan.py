@@ -23,7 +23,8 @@ def check_scan_backend(backend: str) -> str:
 @functools.lru_cache(maxsize=None)
 def triton_scan_available() -> bool:
     """Whether the Triton four-direction scan can run here: CUDA, a GPU that
-    Triton compiles for (compute capability 7.0 or newer) and Triton."""
+    Triton compiles for (compute capability 7.0 or newer) and Triton 3.3 or
+    newer (its kernels take tuples)."""
     if not torch.cuda.is_available() or torch.cuda.get_device_capability() < (7, 0):
         return False
     try:
@@ -138,7 +139,7 @@ class CrossScanCore(BaseModule):
             return self._forward_unfused(x, backend)
         if not (x.is_cuda and triton_scan_available()):
             raise RuntimeError("scan backend 'triton' needs CUDA tensors on a GPU of compute "
-                               'capability 7.0 or newer and an importable Triton, got '
+                               'capability 7.0 or newer and Triton 3.3 or newer, got '
                                f'{x.device} tensors; use "auto" or "torch"')
         return self._forward_fused(x)
 

@@ -25,7 +25,11 @@ lanes (coalesced loads) and the steps in each thread's registers, scanned
 with ``tl.associative_scan`` on the pairs ``(decay, input)``; the state is
 carried from chunk to chunk. Each iteration issues the loads of the next
 chunk before the arithmetic of the current one, so that their latency is
-hidden (Triton's own pipelining does not apply to these loops).
+hidden (Triton's own pipelining does not apply to these loops). The kernels
+take their tensors, strides and sizes in groups, the fields of the named
+tuples :class:`ScanInputs`, :class:`ScanParams`, :class:`MapShape`,
+:class:`Segments` and :class:`ScanGrads` (per-pixel tensors as
+:class:`PixelMajor`), passed as plain tuples and unpacked in the kernels.
 
 A scan with too few programs to fill the card (few channels, long
 sequences: the decoder's last stage) is split into ``S`` segments of whole
@@ -46,7 +50,7 @@ sequence are computed but never used, which saves masking every state.
 """
 import functools
 import os
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 import torch
 import triton
@@ -54,6 +58,12 @@ import triton.language as tl
 from torch import Tensor
 
 from .scan_directions import NUM_DIRECTIONS
+
+#: Triton versions before this one take no tuples as kernel arguments
+MIN_TRITON = (3, 3)
+if tuple(int(v) for v in triton.__version__.split('.')[:2]) < MIN_TRITON:
+    raise ImportError(f'the Triton cross scan needs Triton {MIN_TRITON[0]}.{MIN_TRITON[1]} or '
+                      f'newer, found {triton.__version__}')
 
 _K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
 #: The kernels address with 32-bit offsets: no buffer they index may hold more
@@ -84,11 +94,79 @@ def _linear_recurrence(decay_l, value_l, decay_r, value_r):
     return decay_l * decay_r, decay_r * value_l + value_r
 
 
+class PixelMajor(NamedTuple):
+    """A (B, L, ...) tensor as the kernels address it: channel ``c`` of pixel
+    ``p`` in direction ``k`` of image ``b`` is at ``ptr + b * stride_b + p *
+    stride_l + k * stride_k + c`` (``stride_k`` is 0 without a direction axis;
+    the channels, last, are contiguous)."""
+    ptr: Tensor
+    stride_b: int
+    stride_l: int
+    stride_k: int
+
+    @classmethod
+    def of(cls, t: Tensor) -> 'PixelMajor':
+        """``t``, (B, L, C) or (B, L, K, ...), with a unit last stride."""
+        return cls(t, t.stride(0), t.stride(1), t.stride(2) if t.dim() > 3 else 0)
+
+
+class ScanInputs(NamedTuple):
+    """The per-pixel inputs: the map x (B, L, D), raw step sizes dt (B, L, K,
+    D), and B then C of every direction, bc (B, L, K, 2N)."""
+    x: PixelMajor
+    dt: PixelMajor
+    bc: PixelMajor
+
+
+class ScanParams(NamedTuple):
+    """Per-direction parameters (or their gradients), float32: A_log (K, D, N),
+    skip (K, D) and the step-size bias (K, D)."""
+    A_log: Tensor
+    skip: Tensor
+    bias: Tensor
+
+
+class MapShape(NamedTuple):
+    """The map's height and width and its number of channels D."""
+    height: int
+    width: int
+    dim: int
+
+
+class Segments(NamedTuple):
+    """How a launch splits each sequence: ``count`` segments of ``chunks``
+    chunks, and the buffers of the segments' summaries: end states (B, K,
+    count, N, D) and sums of step sizes (B, K, count, D)."""
+    chunks: int
+    count: int
+    state: Tensor
+    dsum: Tensor
+
+
+class ScanGrads(NamedTuple):
+    """What the backward writes: dx and ddt per direction (B, L, K, D), dB and
+    dC of every channel block (B, L, K, blocks, 2N), and the parameters'
+    gradients (zero-initialised; the kernel adds into them)."""
+    dx: PixelMajor
+    ddt: PixelMajor
+    dbc: PixelMajor
+    params: ScanParams
+
+
 @triton.jit
-def _pixel(t, k, height, width, length):
+def _pixel(t, k, shape):
     """Pixel (row-major index) read at scan step ``t`` of direction ``k``."""
-    s = tl.where(k >= 2, length - 1 - t, t)
+    height, width, _ = shape
+    s = tl.where(k >= 2, height * width - 1 - t, t)
     return tl.where(k % 2 == 1, (s % height) * width + s // height, s)
+
+
+@triton.jit
+def _at(t, b, pos, k):
+    """Addresses (BLOCK_T,) of channel 0 at pixels ``pos`` in direction ``k``
+    of image ``b`` of ``t`` (a :class:`PixelMajor`)."""
+    ptr, stride_b, stride_l, stride_k = t
+    return ptr + b * stride_b + pos * stride_l + k * stride_k
 
 
 @triton.jit
@@ -100,29 +178,27 @@ def _softplus(v):
 
 
 @triton.jit
-def _chunk_step_sizes(dt_ptr, b, k, t, mask_d, offs_d, height, width, length, bias, strides):
+def _chunk_step_sizes(dt, b, k, t, offs_d, mask_d, shape, bias):
     """Pixels, masks and the step sizes before softplus (BLOCK_T, BLOCK_D) of
     scan steps ``t``; zeros beyond the sequence."""
-    _, _, stride_dtb, stride_dtl, stride_dtk, _, _, _ = strides
-    mask_t = t < length
-    pos = _pixel(t, k, height, width, length)
+    height, width, _ = shape
+    mask_t = t < height * width
+    pos = _pixel(t, k, shape)
     mask = mask_t[:, None] & mask_d[None, :]
-    dt = tl.load(dt_ptr + b * stride_dtb + pos[:, None] * stride_dtl + k * stride_dtk +
-                 offs_d[None, :], mask=mask, other=0.).to(tl.float32)
-    return pos, mask_t, mask, dt + bias[None, :]
+    v = tl.load(_at(dt, b, pos, k)[:, None] + offs_d[None, :], mask=mask,
+                other=0.).to(tl.float32)
+    return pos, mask_t, mask, v + bias[None, :]
 
 
 @triton.jit
-def _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d, offs_n, mask_d, height, width, length,
-                  bias, strides, N: tl.constexpr):
+def _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape, bias, N: tl.constexpr):
     """Load one chunk: u and the step size before softplus (BLOCK_T, BLOCK_D),
     B and C (BLOCK_T, N) of scan steps ``t``; zeros beyond the sequence."""
-    stride_xb, stride_xl, _, _, _, stride_bcb, stride_bcl, stride_bck = strides
-    pos, mask_t, mask, v = _chunk_step_sizes(dt_ptr, b, k, t, mask_d, offs_d, height, width,
-                                             length, bias, strides)
-    u = tl.load(x_ptr + b * stride_xb + pos[:, None] * stride_xl + offs_d[None, :], mask=mask,
+    x, dt, bc = inputs
+    pos, mask_t, mask, v = _chunk_step_sizes(dt, b, k, t, offs_d, mask_d, shape, bias)
+    u = tl.load(_at(x, b, pos, 0)[:, None] + offs_d[None, :], mask=mask,
                 other=0.).to(tl.float32)
-    bc = bc_ptr + b * stride_bcb + pos[:, None] * stride_bcl + k * stride_bck + offs_n[None, :]
+    bc = _at(bc, b, pos, k)[:, None] + tl.arange(0, N)[None, :]
     Bt = tl.load(bc, mask=mask_t[:, None], other=0.).to(tl.float32)
     Ct = tl.load(bc + N, mask=mask_t[:, None], other=0.).to(tl.float32)
     return pos, mask_t, mask, u, v, Bt, Ct
@@ -164,35 +240,47 @@ def _first(x):
 
 
 @triton.jit
-def _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr, seg_dsum_ptr, height, width, dim,
-                   seg_chunks, num_segments, N: tl.constexpr, BLOCK_D: tl.constexpr,
-                   BLOCK_T: tl.constexpr):
-    """What a program (batch * direction, channel block, segment) needs first:
-    its image, direction and segment, the chunks of its segment ``[first,
-    end)``, offsets, its channels' A and A * LOG2E (N, BLOCK_D), bias and
-    skip, and the addresses of segment 0's summary: state (N, BLOCK_D) in
-    (B, K, S, N, D), sum of step sizes (BLOCK_D) in (B, K, S, D)."""
-    b = tl.program_id(0) // _K
-    k = tl.program_id(0) % _K
+def _program(segments, shape, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
+    """Who a program (image * direction, channel block, segment) is: image
+    ``b``, direction ``k``, segment ``seg`` and its chunks ``[first, end)``,
+    channels ``offs_d`` (BLOCK_D) and their mask."""
+    seg_chunks, _, _, _ = segments
+    height, width, dim = shape
     seg = tl.program_id(2)
-    length = height * width
-    num_chunks = tl.cdiv(length, BLOCK_T)
     first = seg * seg_chunks
-    end = tl.minimum(first + seg_chunks, num_chunks)
+    end = tl.minimum(first + seg_chunks, tl.cdiv(height * width, BLOCK_T))
     offs_d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
-    offs_n = tl.arange(0, N)
-    offs_t = tl.arange(0, BLOCK_T)
-    mask_d = offs_d < dim
-    A = -tl.exp(tl.load(A_log_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None],
-                        mask=mask_d[None, :], other=0.))
-    A2 = A * _LOG2E
-    bias = tl.load(bias_ptr + k * dim + offs_d, mask=mask_d, other=0.)
-    skip = tl.load(skip_ptr + k * dim + offs_d, mask=mask_d, other=0.)
+    return tl.program_id(0) // _K, tl.program_id(0) % _K, seg, first, end, offs_d, offs_d < dim
+
+
+@triton.jit
+def _param_offsets(k, offs_d, dim, N: tl.constexpr):
+    """Offsets of direction ``k``'s channels ``offs_d`` in A_log (N, BLOCK_D)
+    and in skip and bias (BLOCK_D)."""
+    return (k * dim + offs_d[None, :]) * N + tl.arange(0, N)[:, None], k * dim + offs_d
+
+
+@triton.jit
+def _channel_params(params, k, offs_d, mask_d, dim, N: tl.constexpr):
+    """A and A * LOG2E (N, BLOCK_D), bias and skip (BLOCK_D) of channels
+    ``offs_d`` in direction ``k``."""
+    A_log_ptr, skip_ptr, bias_ptr = params
+    offs_a, offs = _param_offsets(k, offs_d, dim, N)
+    A = -tl.exp(tl.load(A_log_ptr + offs_a, mask=mask_d[None, :], other=0.))
+    bias = tl.load(bias_ptr + offs, mask=mask_d, other=0.)
+    skip = tl.load(skip_ptr + offs, mask=mask_d, other=0.)
+    return A, A * _LOG2E, bias, skip
+
+
+@triton.jit
+def _summaries(segments, b, k, offs_d, dim, N: tl.constexpr):
+    """Addresses of segment 0's summary of image ``b`` and direction ``k``:
+    state (N, BLOCK_D) and sum of step sizes (BLOCK_D); segment ``s``'s lie
+    ``s * N * dim`` and ``s * dim`` further."""
+    _, num_segments, state_ptr, dsum_ptr = segments
     bk = b * _K + k
-    seg_state = seg_state_ptr + (bk * num_segments * N + offs_n[:, None]) * dim + offs_d[None, :]
-    seg_dsum = seg_dsum_ptr + bk * num_segments * dim + offs_d
-    return (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, A2,
-            bias, skip, seg_state, seg_dsum)
+    return (state_ptr + (bk * num_segments * N + tl.arange(0, N)[:, None]) * dim +
+            offs_d[None, :]), dsum_ptr + bk * num_segments * dim + offs_d
 
 
 @triton.jit
@@ -205,46 +293,46 @@ def _fold(carry, seg_state, seg_dsum, s, A2, mask_d, dim, N: tl.constexpr):
 
 
 @triton.jit
-def _chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N: tl.constexpr):
+def _chunk_state(states_ptr, b, k, c, shape, offs_d, N: tl.constexpr, BLOCK_T: tl.constexpr):
     """Addresses of the state before chunk ``c`` in (B, K, num_chunks, N, D)."""
-    return states_ptr + (((b * _K + k) * num_chunks + c) * N + offs_n[:, None]) * dim + \
+    height, width, dim = shape
+    num_chunks = tl.cdiv(height * width, BLOCK_T)
+    return states_ptr + (((b * _K + k) * num_chunks + c) * N + tl.arange(0, N)[:, None]) * dim + \
         offs_d[None, :]
 
 
 @triton.jit
-def _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k, c, offs_t, offs_d, offs_n,
-                      mask_d, height, width, length, num_chunks, dim, bias, strides, stride_dyb,
-                      stride_dyl, N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
+def _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, c, offs_d, mask_d, shape, bias,
+                      N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
                       SUMMARY: tl.constexpr):
     """What the backward reads for chunk ``c``: :func:`_chunk_inputs`, dy
     (BLOCK_T, BLOCK_D), the mask and raw step sizes of steps ``t + 1``, and the
     stored state before the chunk (N, BLOCK_D; zeros in the summary pass,
     which does not use it)."""
-    t = c * BLOCK_T + offs_t
-    pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, t, offs_d,
-                                                    offs_n, mask_d, height, width, length, bias,
-                                                    strides, N)
-    dy = tl.load(dy_ptr + b * stride_dyb + pos[:, None] * stride_dyl + offs_d[None, :], mask=mask,
-                 other=0.).to(tl.float32)
-    _, mask_t1, _, v1 = _chunk_step_sizes(dt_ptr, b, k, t + 1, mask_d, offs_d, height, width,
-                                          length, bias, strides)
+    t = c * BLOCK_T + tl.arange(0, BLOCK_T)
+    pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape,
+                                                    bias, N)
+    dy_t = tl.load(_at(dy, b, pos, 0)[:, None] + offs_d[None, :], mask=mask,
+                   other=0.).to(tl.float32)
+    _, dt, _ = inputs
+    _, mask_t1, _, v1 = _chunk_step_sizes(dt, b, k, t + 1, offs_d, mask_d, shape, bias)
     if SUMMARY:
         h0 = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     else:
-        h0 = tl.load(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N),
+        h0 = tl.load(_chunk_state(states_ptr, b, k, c, shape, offs_d, N, BLOCK_T),
                      mask=mask_d[None, :], other=0.)
-    return pos, mask_t, mask, u, v, Bt, Ct, dy, mask_t1, v1, h0
+    return pos, mask_t, mask, u, v, Bt, Ct, dy_t, mask_t1, v1, h0
 
 
+# no kernel argument may be called ``params``: Triton 3.6's launcher binds the
+# arguments in a function with a local of that name
 @triton.jit
-def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                           seg_dsum_ptr, y_ptr, states_ptr, height, width, dim, seg_chunks,
-                           num_segments, stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk,
-                           stride_bcb, stride_bcl, stride_bck, N: tl.constexpr,
+def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, N: tl.constexpr,
                            BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr, SUMMARY: tl.constexpr,
                            WRITE_Y: tl.constexpr, WRITE_STATES: tl.constexpr):
-    """Program (batch * direction, channel block, segment): the chunks of one
-    segment of the sequence, in order.
+    """Program (image * direction, channel block, segment): the chunks of one
+    segment of the sequence, in order (arguments: the fields of the named
+    tuples above; y is a :class:`PixelMajor`'s).
 
     ``SUMMARY``: scan the segment from a zero state; write its end state and
     its sum of step sizes (the segment's decay is ``exp(A * sum)``).
@@ -254,35 +342,31 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
 
     Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
     loads), time in each thread's registers (the scan runs in-thread)."""
-    strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
-               stride_bck)
-    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, A2, bias,
-     skip, seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                                                 seg_dsum_ptr, height, width, dim, seg_chunks,
-                                                 num_segments, N, BLOCK_D, BLOCK_T)
+    height, width, dim = shape
+    b, k, seg, first, end, offs_d, mask_d = _program(segments, shape, BLOCK_D, BLOCK_T)
+    A, A2, bias, skip = _channel_params(scan_params, k, offs_d, mask_d, dim, N)
+    seg_state, seg_dsum = _summaries(segments, b, k, offs_d, dim, N)
+    offs_t = tl.arange(0, BLOCK_T)
     h = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     if not SUMMARY:
         for s in range(seg):  # the state before this segment
             h = _fold(h, seg_state, seg_dsum, s, A2, mask_d, dim, N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
-    nxt = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k, first * BLOCK_T + offs_t, offs_d, offs_n,
-                        mask_d, height, width, length, bias, strides, N)
+    nxt = _chunk_inputs(inputs, b, k, first * BLOCK_T + offs_t, offs_d, mask_d, shape, bias, N)
     for c in range(first, end):
         pos, mask_t, mask, u, v, Bt, Ct = nxt
         # issue the next chunk's loads before this chunk's arithmetic (the
         # last chunk reloads itself)
-        nxt = _chunk_inputs(x_ptr, dt_ptr, bc_ptr, b, k,
-                            tl.minimum(c + 1, end - 1) * BLOCK_T + offs_t, offs_d, offs_n, mask_d,
-                            height, width, length, bias, strides, N)
+        nxt = _chunk_inputs(inputs, b, k, tl.minimum(c + 1, end - 1) * BLOCK_T + offs_t, offs_d,
+                            mask_d, shape, bias, N)
         if WRITE_STATES:
-            tl.store(_chunk_state(states_ptr, b, k, c, num_chunks, offs_n, offs_d, dim, N), h,
+            tl.store(_chunk_state(states_ptr, b, k, c, shape, offs_d, N, BLOCK_T), h,
                      mask=mask_d[None, :])
         delta, _ = _softplus(v)
         _, h_all = _chunk_states(delta, u, Bt, A2, h)  # (BLOCK_T, N, BLOCK_D)
         if WRITE_Y:
-            y = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
-            tl.store(y_ptr + (pos[:, None] * _K + k) * dim + offs_d[None, :] +
-                     b * length * _K * dim, y, mask=mask)
+            out = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
+            tl.store(_at(y, b, pos, k)[:, None] + offs_d[None, :], out, mask=mask)
         if SUMMARY:
             dsum += tl.sum(tl.where(mask_t[:, None], delta, 0.), 0)
         h = _last(h_all)
@@ -292,29 +376,27 @@ def _cross_scan_fwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
 
 
 @triton.jit
-def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                           seg_dsum_ptr, states_ptr, dy_ptr, dx_ptr, ddt_ptr, dbc_ptr, dA_log_ptr,
-                           dskip_ptr, dbias_ptr, stride_dyb, stride_dyl, height, width, dim,
-                           seg_chunks, num_segments, stride_xb, stride_xl, stride_dtb,
-                           stride_dtl, stride_dtk, stride_bcb, stride_bcl, stride_bck,
+def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy, grads,
                            N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
                            SUMMARY: tl.constexpr):
-    """Program (batch * direction, channel block, segment): the adjoint
+    """Program (image * direction, channel block, segment): the adjoint
     recurrence ``g[t] = C[t] dy[t] + decay[t+1] g[t+1]`` over the chunks of
-    one segment, from its end.
+    one segment, from its end (arguments: the fields of the named tuples
+    above; dy is a :class:`PixelMajor`'s, states_ptr the forward's chunk
+    states).
 
     ``SUMMARY``: run it from a zero g after the segment; write g at the
     segment's first step and the sum of the step sizes ``delta[t+1]`` over
     the segment's steps. Otherwise start from the g the later segments'
     summaries fold to, write dx (float32) and ddt (dt's dtype) per direction,
-    (B, L, K, D), dB and dC of its channels, (B, L, K, channel blocks, 2N),
-    and add into dA_log, dskip and dbias (zero-initialised, float32)."""
-    strides = (stride_xb, stride_xl, stride_dtb, stride_dtl, stride_dtk, stride_bcb, stride_bcl,
-               stride_bck)
-    (b, k, seg, length, num_chunks, first, end, offs_d, offs_n, offs_t, mask_d, A, A2, bias,
-     skip, seg_state, seg_dsum) = _program_setup(A_log_ptr, skip_ptr, bias_ptr, seg_state_ptr,
-                                                 seg_dsum_ptr, height, width, dim, seg_chunks,
-                                                 num_segments, N, BLOCK_D, BLOCK_T)
+    dB and dC of its channel block, and add into the parameters' gradients
+    (float32)."""
+    seg_chunks, num_segments, seg_state_ptr, seg_dsum_ptr = segments
+    height, width, dim = shape
+    dx_out, ddt_out, dbc_out, dparams = grads
+    b, k, seg, first, end, offs_d, mask_d = _program(segments, shape, BLOCK_D, BLOCK_T)
+    A, A2, bias, skip = _channel_params(scan_params, k, offs_d, mask_d, dim, N)
+    seg_state, seg_dsum = _summaries(segments, b, k, offs_d, dim, N)
     g_next = tl.zeros([N, BLOCK_D], dtype=tl.float32)  # g at the first step of the next chunk
     if not SUMMARY:
         for i in range(num_segments - 1 - seg):  # g after this segment
@@ -324,30 +406,27 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
     dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
-    nxt = _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k, end - 1, offs_t,
-                            offs_d, offs_n, mask_d, height, width, length, num_chunks, dim, bias,
-                            strides, stride_dyb, stride_dyl, N, BLOCK_D, BLOCK_T, SUMMARY)
+    nxt = _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, end - 1, offs_d, mask_d, shape, bias,
+                            N, BLOCK_D, BLOCK_T, SUMMARY)
     for i in range(end - first):
-        pos, mask_t, mask, u, v, Bt, Ct, dy, mask_t1, v1, h0 = nxt
+        pos, mask_t, mask, u, v, Bt, Ct, dy_t, mask_t1, v1, h0 = nxt
         # issue the previous chunk's loads before this chunk's arithmetic (the
         # first chunk reloads itself)
-        nxt = _bwd_chunk_inputs(x_ptr, dt_ptr, bc_ptr, dy_ptr, states_ptr, b, k,
-                                tl.maximum(end - 2 - i, first), offs_t, offs_d, offs_n, mask_d,
-                                height, width, length, num_chunks, dim, bias, strides, stride_dyb,
-                                stride_dyl, N, BLOCK_D, BLOCK_T, SUMMARY)
+        nxt = _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, tl.maximum(end - 2 - i, first),
+                                offs_d, mask_d, shape, bias, N, BLOCK_D, BLOCK_T, SUMMARY)
         if not SUMMARY:
             # recompute the states of the chunk from the stored state before it;
             # of them only dC and the part the decay carries, decay[t] * h[t-1] =
             # h[t] - input[t], are needed (kept live: one tile)
             delta, dsoftplus = _softplus(v)
             inp, h_all = _chunk_states(delta, u, Bt, A2, h0)
-            dC = tl.sum(h_all * dy[:, None, :], 2)
+            dC = tl.sum(h_all * dy_t[:, None, :], 2)
             carried = h_all - inp
         # decay[t + 1], then g in reverse (C and dy are zero past the end, and
         # so is g there)
         delta1, _ = _softplus(v1)
         decay1 = _exp2(delta1[:, None, :] * A2[None, :, :])
-        adj = Ct[:, :, None] * dy[:, None, :]
+        adj = Ct[:, :, None] * dy_t[:, None, :]
         decay1_cum, g_local = tl.associative_scan((decay1, adj), 0, _linear_recurrence,
                                                   reverse=True)
         g = g_local + decay1_cum * g_next[None, :, :]  # (BLOCK_T, N, BLOCK_D)
@@ -357,29 +436,30 @@ def _cross_scan_bwd_kernel(x_ptr, dt_ptr, bc_ptr, A_log_ptr, skip_ptr, bias_ptr,
             g_carried = g * carried  # what reaches the step size through the decay
             gB = tl.sum(g * Bt[:, :, None], 1)
             ddelta = gB * u + tl.sum(g_carried * A[None, :, :], 1)
-            dx = gB * delta + dy * skip[None, :]
+            dx = gB * delta + dy_t * skip[None, :]
             ddt = tl.where(mask, ddelta * dsoftplus, 0.)
-            out = (pos[:, None] * _K + k) * dim + offs_d[None, :] + b * length * _K * dim
-            tl.store(dx_ptr + out, dx, mask=mask)
-            tl.store(ddt_ptr + out, ddt, mask=mask)
+            tl.store(_at(dx_out, b, pos, k)[:, None] + offs_d[None, :], dx, mask=mask)
+            tl.store(_at(ddt_out, b, pos, k)[:, None] + offs_d[None, :], ddt, mask=mask)
             dB = tl.sum(g * (delta * u)[:, None, :], 2)
-            dbc = dbc_ptr + (((b * length + pos[:, None]) * _K + k) * tl.num_programs(1) +
-                             tl.program_id(1)) * 2 * N + offs_n[None, :]
+            # this channel block's dB and dC, (BLOCK_T, N) each
+            dbc = _at(dbc_out, b, pos, k)[:, None] + tl.program_id(1) * 2 * N + \
+                tl.arange(0, N)[None, :]
             tl.store(dbc, dB, mask=mask_t[:, None])
             tl.store(dbc + N, dC, mask=mask_t[:, None])
             dA += tl.sum(g_carried * delta[:, None, :], 0)
-            dskip += tl.sum(dy * u, 0)
+            dskip += tl.sum(dy_t * u, 0)
             dbias += tl.sum(ddt, 0)
         g_next = _first(g)
     if SUMMARY:
         tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
         tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
     else:
+        offs_a, offs = _param_offsets(k, offs_d, dim, N)
         # dA_log = dA * dA/dA_log = dA * A
-        tl.atomic_add(dA_log_ptr + (k * dim + offs_d[None, :]) * N + offs_n[:, None], dA * A,
-                      mask=mask_d[None, :])
-        tl.atomic_add(dskip_ptr + k * dim + offs_d, dskip, mask=mask_d)
-        tl.atomic_add(dbias_ptr + k * dim + offs_d, dbias, mask=mask_d)
+        dA_log_ptr, dskip_ptr, dbias_ptr = dparams
+        tl.atomic_add(dA_log_ptr + offs_a, dA * A, mask=mask_d[None, :])
+        tl.atomic_add(dskip_ptr + offs, dskip, mask=mask_d)
+        tl.atomic_add(dbias_ptr + offs, dbias, mask=mask_d)
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -400,6 +480,15 @@ def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, height: int,
                          f' got {tuple(bc.shape)}')
     if d_state & (d_state - 1):
         raise ValueError(f'the Triton cross scan needs a power-of-two state size, got {d_state}')
+
+
+def _plain_tuples(value):
+    """``value`` with every named tuple in it made a plain tuple of its fields:
+    the kernels unpack their arguments by position (Triton 3.6's launcher does
+    not take named tuples)."""
+    if isinstance(value, tuple):
+        return tuple(_plain_tuples(v) for v in value)
+    return value
 
 
 def _unit_last_stride(t: Tensor) -> Tensor:
@@ -463,63 +552,63 @@ class CrossSelectiveScan(torch.autograd.Function):
         return images
 
     @staticmethod
-    def _summaries(x: Tensor, d_state: int, num_segments: int) -> Tuple[Tensor, Tensor]:
-        """Empty segment summaries: states (B, K, S, N, D), step sums (B, K, S, D)."""
+    def _segments(x: Tensor, d_state: int, split: Tuple[int, int]) -> Segments:
+        """The split ``(chunks, count)`` with empty summaries: states (B, K, S,
+        N, D), step sums (B, K, S, D)."""
         batch, _, dim = x.shape
-        state = x.new_empty((batch, NUM_DIRECTIONS, num_segments, d_state, dim),
-                            dtype=torch.float32)
-        return state, x.new_empty(state.shape[:3] + (dim, ))
+        state = x.new_empty((batch, NUM_DIRECTIONS, split[1], d_state, dim), dtype=torch.float32)
+        return Segments(*split, state, x.new_empty(state.shape[:3] + (dim, )))
 
     @staticmethod
-    def _launch(kernel, tiles, segments, x, dt, bc, params, summaries, height, width, *args,
-                **meta):
+    def _launch(kernel, tiles, inputs: ScanInputs, params: ScanParams, segments: Segments,
+                shape: MapShape, *args, **meta):
         """Launch ``kernel`` on grid (batch * directions, channel blocks, segments)."""
-        batch, length, dim = x.shape
         block_d, num_warps, num_stages = tiles
-        seg_chunks, num_segments = segments
-        grid = (batch * NUM_DIRECTIONS, _cdiv(dim, block_d), num_segments)
-        kernel[grid](x, dt, bc, *params, *summaries, *args, height, width, dim, seg_chunks,
-                     num_segments, x.stride(0), x.stride(1), dt.stride(0), dt.stride(1),
-                     dt.stride(2), bc.stride(0), bc.stride(1), bc.stride(2),
-                     N=params[0].shape[-1], BLOCK_D=block_d, BLOCK_T=CrossSelectiveScan.block_t,
+        grid = (inputs.x.ptr.shape[0] * NUM_DIRECTIONS, _cdiv(shape.dim, block_d),
+                segments.count)
+        kernel[grid](*_plain_tuples((inputs, params, segments, shape) + args),
+                     N=params.A_log.shape[-1], BLOCK_D=block_d, BLOCK_T=CrossSelectiveScan.block_t,
                      num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
     def forward(ctx, x, dt, bc, A_log, skip, bias, height, width):
         _check_inputs(x, dt, bc, A_log, height, width)
         x, dt, bc = _unit_last_stride(x), _unit_last_stride(dt), _unit_last_stride(bc)
-        params = tuple(p.float().contiguous() for p in (A_log, skip, bias))
+        params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
         batch, length, dim = x.shape
-        segments = CrossSelectiveScan.segments(batch, dim, length)
-        summaries = CrossSelectiveScan._summaries(x, A_log.shape[-1], segments[1])
+        inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
+        shape = MapShape(height, width, dim)
+        segments = CrossSelectiveScan._segments(
+            x, A_log.shape[-1], CrossSelectiveScan.segments(batch, dim, length))
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_fwd_kernel,
-                                   CrossSelectiveScan.fwd_tiles, segments, x, dt, bc, params,
-                                   summaries, height, width, WRITE_STATES=False)
-        # y stands in for the pointers a launch does not use
-        if segments[1] > 1:
-            launch(y, y, SUMMARY=True, WRITE_Y=False)
-        launch(y, y, SUMMARY=False, WRITE_Y=True)
-        ctx.save_for_backward(x, dt, bc, *params, *summaries)
-        ctx.size = (height, width)
-        ctx.segments = segments
+                                   CrossSelectiveScan.fwd_tiles, inputs, params, segments, shape,
+                                   PixelMajor.of(y), y, WRITE_STATES=False)
+        # y stands in for the states pointer, which no launch here uses
+        if segments.count > 1:
+            launch(SUMMARY=True, WRITE_Y=False)
+        launch(SUMMARY=False, WRITE_Y=True)
+        ctx.save_for_backward(x, dt, bc, *params, segments.state, segments.dsum)
+        ctx.shape = shape
+        ctx.split = segments[:2]
         return y.sum(2)  # (B, L, K, D) -> (B, L, D)
 
     @staticmethod
     def backward(ctx, dy):
-        x, dt, bc, *params, seg_state, seg_dsum = ctx.saved_tensors
-        params = tuple(params)
-        height, width = ctx.size
+        x, dt, bc, A_log, skip, bias, seg_state, seg_dsum = ctx.saved_tensors
+        params = ScanParams(A_log, skip, bias)
+        inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
+        shape = ctx.shape
         batch, length, dim = x.shape
-        d_state = params[0].shape[-1]
+        d_state = A_log.shape[-1]
         num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
         # the state before every chunk, (B, K, num_chunks, N, D)
         states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, d_state, dim),
                              dtype=torch.float32)
-        # states stands in for the unused y pointer
-        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, CrossSelectiveScan.fwd_tiles,
-                                   ctx.segments, x, dt, bc, params, (seg_state, seg_dsum),
-                                   height, width, states, states, SUMMARY=False, WRITE_Y=False,
+        # a PixelMajor of states stands in for y, which this launch does not write
+        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, CrossSelectiveScan.fwd_tiles, inputs,
+                                   params, Segments(*ctx.split, seg_state, seg_dsum), shape,
+                                   PixelMajor.of(states), states, SUMMARY=False, WRITE_Y=False,
                                    WRITE_STATES=True)
         dy = _unit_last_stride(dy)
         dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
@@ -528,13 +617,13 @@ class CrossSelectiveScan(torch.autograd.Function):
         tiles = CrossSelectiveScan.bwd_tiles
         dbc = x.new_empty(bc.shape[:3] + (_cdiv(dim, tiles[0]), 2 * d_state),
                           dtype=torch.float32)
-        dparams = [torch.zeros_like(p) for p in params]
+        dparams = ScanParams(*(torch.zeros_like(p) for p in params))
+        grads = ScanGrads(PixelMajor.of(dx), PixelMajor.of(ddt), PixelMajor.of(dbc), dparams)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_bwd_kernel, tiles,
-                                   ctx.segments, x, dt, bc, params,
-                                   CrossSelectiveScan._summaries(x, d_state, ctx.segments[1]),
-                                   height, width, states, dy, dx, ddt, dbc, *dparams,
-                                   dy.stride(0), dy.stride(1))
-        if ctx.segments[1] > 1:
+                                   inputs, params,
+                                   CrossSelectiveScan._segments(x, d_state, ctx.split), shape,
+                                   states, PixelMajor.of(dy), grads)
+        if ctx.split[1] > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
         return (dx.sum(2).to(x.dtype), ddt, dbc.sum(3).to(bc.dtype), *dparams, None,
