@@ -198,9 +198,9 @@ def _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape, bias, N: tl.constexpr)
     pos, mask_t, mask, v = _chunk_step_sizes(dt, b, k, t, offs_d, mask_d, shape, bias)
     u = tl.load(_at(x, b, pos, 0)[:, None] + offs_d[None, :], mask=mask,
                 other=0.).to(tl.float32)
-    bc = _at(bc, b, pos, k)[:, None] + tl.arange(0, N)[None, :]
-    Bt = tl.load(bc, mask=mask_t[:, None], other=0.).to(tl.float32)
-    Ct = tl.load(bc + N, mask=mask_t[:, None], other=0.).to(tl.float32)
+    rows = _at(bc, b, pos, k)[:, None] + tl.arange(0, N)[None, :]  # B; C lies N further
+    Bt = tl.load(rows, mask=mask_t[:, None], other=0.).to(tl.float32)
+    Ct = tl.load(rows + N, mask=mask_t[:, None], other=0.).to(tl.float32)
     return pos, mask_t, mask, u, v, Bt, Ct
 
 
@@ -324,8 +324,11 @@ def _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, c, offs_d, mask_d, shape, bi
     return pos, mask_t, mask, u, v, Bt, Ct, dy_t, mask_t1, v1, h0
 
 
-# no kernel argument may be called ``params``: Triton 3.6's launcher binds the
-# arguments in a function with a local of that name
+# Two rules of Triton 3.6 for the kernels below: no argument may be called
+# ``params`` (the launcher binds the arguments in a function with a local of
+# that name), and ``_`` must not be bound before a loop that binds it again
+# with another type (it would be a loop-carried variable): the tuples are
+# unpacked into names, used or not.
 @triton.jit
 def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, N: tl.constexpr,
                            BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr, SUMMARY: tl.constexpr,
