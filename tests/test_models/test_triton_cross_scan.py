@@ -124,7 +124,7 @@ def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
     assert calls == [2, 2]
 
 
-def test_triton_older_than_named_tuple_arguments_is_refused_by_name():
+def test_triton_older_than_tuple_kernel_arguments_is_refused_by_name():
     check = ("import triton; triton.__version__ = '3.2.0'\n"
              "from msm_mm.models.ops import cross_selective_scan")
     result = subprocess.run([sys.executable, '-c', check], capture_output=True, text=True)
