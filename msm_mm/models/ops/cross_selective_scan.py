@@ -487,8 +487,8 @@ def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, height: int,
 
 def _plain_tuples(value):
     """``value`` with every named tuple in it made a plain tuple of its fields:
-    the kernels unpack their arguments by position (Triton 3.6's launcher does
-    not take named tuples)."""
+    the kernels unpack their arguments by position, and plain tuples are the
+    form the CUDA tests ran with (Triton 3.6)."""
     if isinstance(value, tuple):
         return tuple(_plain_tuples(v) for v in value)
     return value
