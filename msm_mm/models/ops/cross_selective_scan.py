@@ -430,8 +430,13 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         delta1, _ = _softplus(v1)
         decay1 = _exp2(delta1[:, None, :] * A2[None, :, :])
         adj = Ct[:, :, None] * dy_t[:, None, :]
-        decay1_cum, g_local = tl.associative_scan((decay1, adj), 0, _linear_recurrence,
-                                                  reverse=True)
+        # the reverse scan as a forward scan of the flipped chunk: the steps are
+        # in each thread's registers, so a flip renames registers, where
+        # Triton lowers reverse=True with lane-reversing warp shuffles (640 per
+        # chunk in the gradient kernel, sm_90)
+        decay1_cum, g_local = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0,
+                                                  _linear_recurrence)
+        decay1_cum, g_local = tl.flip(decay1_cum, 0), tl.flip(g_local, 0)
         g = g_local + decay1_cum * g_next[None, :, :]  # (BLOCK_T, N, BLOCK_D)
         if SUMMARY:
             dsum += tl.sum(tl.where(mask_t1[:, None], delta1, 0.), 0)
