@@ -238,7 +238,9 @@ def test_one_capture_per_shape_precision_and_mode(fake_cuda_graphs):
 def test_training_capture_runs_over_aliases_of_the_parameters(monkeypatch):
     """The captured function takes the inputs and aliases of the trainable
     parameters (their storage, not their autograd leaves); a replay with the
-    parameters gives them eager's gradients."""
+    parameters gives them eager's gradients, each laid out as its parameter
+    (as DDP's gradient buckets expect: the scan's projection weights get
+    transposed gradients from their einsums otherwise)."""
     sample_args = []
 
     def fake_make_graphed(function, args, **kwargs):
@@ -258,6 +260,7 @@ def test_training_capture_runs_over_aliases_of_the_parameters(monkeypatch):
         assert alias is not p and alias.requires_grad and alias.data_ptr() == p.data_ptr()
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w)
+    assert [g.stride() for g in got] == [p.stride() for p in params]
 
 
 def test_inputs_beyond_max_graphs_run_eagerly(fake_cuda_graphs):

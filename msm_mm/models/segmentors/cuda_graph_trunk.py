@@ -37,6 +37,25 @@ class _Trunk(nn.Module):
         return tuple(logits[t] for t in self.segmentor.tasks)
 
 
+class _GradLaidOutLikeInput(torch.autograd.Function):
+    """Identity whose backward gives the gradient its input's strides, copying
+    where the producing operation chose others (an einsum's transposed
+    weight gradient, a size-1 dimension's stride): the layout that
+    ``AccumulateGrad`` would otherwise copy to after the graph, and that DDP's
+    gradient buckets expect."""
+
+    @staticmethod
+    def forward(ctx, weight: Tensor) -> Tensor:
+        ctx.stride = weight.stride()
+        return weight.view_as(weight)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        if grad.stride() == ctx.stride:
+            return grad
+        return grad.new_empty_strided(grad.shape, ctx.stride).copy_(grad)
+
+
 def _autocast_state() -> tuple:
     if torch.is_autocast_enabled('cuda'):
         return (torch.get_autocast_dtype('cuda'), )
@@ -139,6 +158,7 @@ class CudaGraphTrunk:
         aliases = [p.detach().requires_grad_() for p in params]
 
         def trunk_with(inputs: Tensor, *weights: Tensor) -> Tuple[Tensor, ...]:
+            weights = [_GradLaidOutLikeInput.apply(w) for w in weights]
             return torch.func.functional_call(trunk, dict(zip(names, weights)), (inputs, ))
 
         # autocast's weight-cast cache is refused in captures
