@@ -212,8 +212,12 @@ def _chunk_states(delta, u, Bt, A2, h0):
     B and C are zero)."""
     decay = _exp2(delta[:, None, :] * A2[None, :, :])
     inp = (delta * u)[:, None, :] * Bt[:, :, None]
-    decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-    return inp, h_local + decay_cum * h0[None, :, :]
+    # h0 enters with the first step's input, so the scan's running products of
+    # the decays go unused (and are not computed)
+    first = (tl.arange(0, delta.shape[0]) == 0)[:, None, None]
+    _, h_all = tl.associative_scan((decay, tl.where(first, inp + decay * h0[None, :, :], inp)), 0,
+                                   _linear_recurrence)
+    return inp, h_all
 
 
 @triton.jit
@@ -434,10 +438,11 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         # in each thread's registers, so a flip renames registers, where
         # Triton lowers reverse=True with lane-reversing warp shuffles (640 per
         # chunk in the gradient kernel, sm_90)
-        decay1_cum, g_local = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0,
-                                                  _linear_recurrence)
-        decay1_cum, g_local = tl.flip(decay1_cum, 0), tl.flip(g_local, 0)
-        g = g_local + decay1_cum * g_next[None, :, :]  # (BLOCK_T, N, BLOCK_D)
+        # (g after the chunk enters with the last step's adjoint input)
+        last = (tl.arange(0, BLOCK_T) == BLOCK_T - 1)[:, None, None]
+        adj = tl.where(last, adj + decay1 * g_next[None, :, :], adj)
+        _, g = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0, _linear_recurrence)
+        g = tl.flip(g, 0)  # (BLOCK_T, N, BLOCK_D)
         if SUMMARY:
             dsum += tl.sum(tl.where(mask_t1[:, None], delta1, 0.), 0)
         else:
