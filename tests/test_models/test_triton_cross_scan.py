@@ -98,6 +98,30 @@ def test_map_beyond_32_bit_offsets_names_the_problem(monkeypatch):
                                          torch.zeros(4, 6), 5, 7)
 
 
+def test_map_beyond_the_float_division_names_the_limit(monkeypatch):
+    import torch
+
+    from msm_mm.models.ops import cross_selective_scan as scan_module
+    monkeypatch.setattr(scan_module, 'MAX_PIXELS', 34)
+    x, dt, bc = torch.zeros(2, 35, 6), torch.zeros(2, 35, 4, 6), torch.zeros(2, 35, 4, 8)
+    with pytest.raises(ValueError, match=r"maps of at most 34 pixels, got 5x7"):
+        scan_module.cross_selective_scan(x, dt, bc, torch.zeros(4, 6, 4), torch.zeros(4, 6),
+                                         torch.zeros(4, 6), 5, 7)
+
+
+@pytest.mark.parametrize('height', [1, 3, 7, 112, 1000, 65535, 2**21 - 1])
+def test_float_division_by_the_height_is_exact_below_max_pixels(height):
+    """The kernels' floor(s / height): (s + 0.5) times the float32 inverse,
+    for every s below MAX_PIXELS."""
+    import torch
+
+    from msm_mm.models.ops.cross_selective_scan import MAX_PIXELS, MapShape
+    s = torch.arange(MAX_PIXELS, dtype=torch.int32)
+    inv = torch.tensor(MapShape.of(height, 1, 1).inv_height, dtype=torch.float32)
+    quotient = ((s.float() + 0.5) * inv).to(torch.int32)
+    assert torch.equal(quotient, torch.div(s, height, rounding_mode='floor'))
+
+
 def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
     import torch
 

@@ -69,6 +69,9 @@ _K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
 #: The kernels address with 32-bit offsets: no buffer they index may hold more
 #: elements than this (:func:`cross_selective_scan` splits the batch to stay below).
 MAX_ELEMENTS = 2**31 - 1
+#: The kernels divide pixel indices by the map's height in float32, exactly
+#: for indices below 2**21: the largest map they take.
+MAX_PIXELS = 2**21
 LOG2E = 1.4426950408889634  # exp(x) = 2**(x * LOG2E)
 _LOG2E = tl.constexpr(LOG2E)
 
@@ -127,10 +130,22 @@ class ScanParams(NamedTuple):
 
 
 class MapShape(NamedTuple):
-    """The map's height and width and its number of channels D."""
+    """The map's height and width, its number of channels D, and 1 / height
+    rounded to float32 (see :func:`_pixel`)."""
     height: int
     width: int
     dim: int
+    inv_height: float
+
+    @classmethod
+    def of(cls, height: int, width: int, dim: int) -> 'MapShape':
+        return cls(height, width, dim, _float32_inverse(height))
+
+
+@functools.lru_cache(maxsize=None)
+def _float32_inverse(n: int) -> float:
+    """1 / n correctly rounded to float32."""
+    return (torch.tensor(1., dtype=torch.float32) / n).item()
 
 
 class Segments(NamedTuple):
@@ -155,10 +170,15 @@ class ScanGrads(NamedTuple):
 
 @triton.jit
 def _pixel(t, k, shape):
-    """Pixel (row-major index) read at scan step ``t`` of direction ``k``."""
-    height, width, _ = shape
+    """Pixel (row-major index) read at scan step ``t`` of direction ``k``.
+    The column orders' division by the height is a float32 multiply by its
+    rounded inverse: ``s + 0.5`` lies at least ``0.5 / height`` from a
+    multiple of the height, and the two roundings move the quotient by less
+    than that while ``s < 2**21`` (:data:`MAX_PIXELS`)."""
+    height, width, dim, inv_height = shape
     s = tl.where(k >= 2, height * width - 1 - t, t)
-    return tl.where(k % 2 == 1, (s % height) * width + s // height, s)
+    col = ((s.to(tl.float32) + 0.5) * inv_height).to(tl.int32)
+    return tl.where(k % 2 == 1, (s - col * height) * width + col, s)
 
 
 @triton.jit
@@ -181,7 +201,7 @@ def _softplus(v):
 def _chunk_step_sizes(dt, b, k, t, offs_d, mask_d, shape, bias):
     """Pixels, masks and the step sizes before softplus (BLOCK_T, BLOCK_D) of
     scan steps ``t``; zeros beyond the sequence."""
-    height, width, _ = shape
+    height, width, dim, inv_height = shape
     mask_t = t < height * width
     pos = _pixel(t, k, shape)
     mask = mask_t[:, None] & mask_d[None, :]
@@ -249,7 +269,7 @@ def _program(segments, shape, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
     ``b``, direction ``k``, segment ``seg`` and its chunks ``[first, end)``,
     channels ``offs_d`` (BLOCK_D) and their mask."""
     seg_chunks, _, _, _ = segments
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     seg = tl.program_id(2)
     first = seg * seg_chunks
     end = tl.minimum(first + seg_chunks, tl.cdiv(height * width, BLOCK_T))
@@ -299,7 +319,7 @@ def _fold(carry, seg_state, seg_dsum, s, A2, mask_d, dim, N: tl.constexpr):
 @triton.jit
 def _chunk_state(states_ptr, b, k, c, shape, offs_d, N: tl.constexpr, BLOCK_T: tl.constexpr):
     """Addresses of the state before chunk ``c`` in (B, K, num_chunks, N, D)."""
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     num_chunks = tl.cdiv(height * width, BLOCK_T)
     return states_ptr + (((b * _K + k) * num_chunks + c) * N + tl.arange(0, N)[:, None]) * dim + \
         offs_d[None, :]
@@ -349,7 +369,7 @@ def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, 
 
     Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
     loads), time in each thread's registers (the scan runs in-thread)."""
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     b, k, seg, first, end, offs_d, mask_d = _program(segments, shape, BLOCK_D, BLOCK_T)
     A, A2, bias, skip = _channel_params(scan_params, k, offs_d, mask_d, dim, N)
     seg_state, seg_dsum = _summaries(segments, b, k, offs_d, dim, N)
@@ -399,7 +419,7 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
     dB and dC of its channel block, and add into the parameters' gradients
     (float32)."""
     seg_chunks, num_segments, seg_state_ptr, seg_dsum_ptr = segments
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     dx_out, ddt_out, dbc_out, dparams = grads
     b, k, seg, first, end, offs_d, mask_d = _program(segments, shape, BLOCK_D, BLOCK_T)
     A, A2, bias, skip = _channel_params(scan_params, k, offs_d, mask_d, dim, N)
@@ -590,7 +610,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
         batch, length, dim = x.shape
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
-        shape = MapShape(height, width, dim)
+        shape = MapShape.of(height, width, dim)
         segments = CrossSelectiveScan._segments(
             x, A_log.shape[-1], CrossSelectiveScan.segments(batch, dim, length))
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
@@ -667,10 +687,15 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip:
         Tensor: (B, H*W, D), float32.
 
     Raises:
-        ValueError: When a single image's buffers exceed the kernels' 32-bit
-            offsets (batches that do are split; without autograd, by the
-            forward's buffers alone).
+        ValueError: When the map has more than :data:`MAX_PIXELS` pixels, or
+            a single image's buffers exceed the kernels' 32-bit offsets
+            (batches that do are split; without autograd, by the forward's
+            buffers alone).
     """
+    if height * width > MAX_PIXELS:
+        raise ValueError(f'cross scan: the Triton kernels take maps of at most {MAX_PIXELS} '
+                         f'pixels, got {height}x{width}; use scan_backend "mamba_ssm" or '
+                         f'"torch"')
     backward = torch.is_grad_enabled() and any(
         t.requires_grad for t in (x, dt, bc, A_log, skip, bias))
     images = CrossSelectiveScan.max_images(x, dt, bc, A_log.shape[-1], backward)
