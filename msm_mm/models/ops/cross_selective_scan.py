@@ -10,11 +10,14 @@ and writes every output back to its pixel; no scan-ordered copy exists.
 Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
 ``K = 4`` directions)::
 
-    x      (B, L, D)        the map: u of every direction
-    dt     (B, L, K, D)     step sizes before bias and softplus
-    bc     (B, L, K, 2N)    B then C of every direction
-    A_log  (K, D, N), skip (K, D), bias (K, D); the state matrix is A = -exp(A_log)
-    y      (B, L, D)        the sum of the four directions' outputs
+    x          (B, L, D)       the map: u of every direction
+    dt_low     (B, L, K, R)    the step sizes' low-rank projection
+    dt_weight  (K, D, R)       its weights
+    dt         (B, L, K, D)    step sizes before bias and softplus, dt_low @ dt_weight^T
+                               per direction (computed by the op)
+    bc         (B, L, K, 2N)   B then C of every direction
+    A_log      (K, D, N), skip (K, D), bias (K, D); the state matrix is A = -exp(A_log)
+    y          (B, L, D)       the sum of the four directions' outputs
 
 Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
 ``(t % H) * W + t // H`` (columns), and both with ``t`` replaced by
@@ -42,7 +45,10 @@ the adjoint recurrence, from the end. It recomputes the chunk-start states
 reverse chunk by chunk. Gradients of A_log, skip and bias are atomic float32
 sums over programs, so their last bits depend on the order the programs run
 in (as with mamba-ssm's kernel); those of B and C are written per channel
-block and summed after the kernel.
+block and summed after the kernel. The op computes dt itself and keeps only
+dt_low and dt_weight for the backward, which computes dt again: dt is four
+times the map, the largest activation a scan would otherwise keep until its
+backward.
 
 Each decay ``exp(delta * A)`` is one base-2 exponential instruction, ``A``
 scaled by log2(e) once per program; rows of steps past the end of the
@@ -500,19 +506,32 @@ def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, height: int, width: int):
+def _check_inputs(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
+                  height: int, width: int):
     batch, length, dim = x.shape
     if length != height * width:
         raise ValueError(f'cross scan: x has {length} pixels, expected {height}x{width}')
-    if tuple(dt.shape) != (batch, length, NUM_DIRECTIONS, dim):
-        raise ValueError(f'cross scan: dt must be {(batch, length, NUM_DIRECTIONS, dim)}, '
-                         f'got {tuple(dt.shape)}')
+    rank = dt_weight.shape[-1]
+    if tuple(dt_weight.shape) != (NUM_DIRECTIONS, dim, rank):
+        raise ValueError(f'cross scan: dt_weight must be (4, {dim}, rank), '
+                         f'got {tuple(dt_weight.shape)}')
+    if tuple(dt_low.shape) != (batch, length, NUM_DIRECTIONS, rank):
+        raise ValueError(f'cross scan: dt_low must be {(batch, length, NUM_DIRECTIONS, rank)}, '
+                         f'got {tuple(dt_low.shape)}')
     d_state = A_log.shape[-1]
     if tuple(bc.shape) != (batch, length, NUM_DIRECTIONS, 2 * d_state):
         raise ValueError(f'cross scan: bc must be {(batch, length, NUM_DIRECTIONS, 2 * d_state)},'
                          f' got {tuple(bc.shape)}')
     if d_state & (d_state - 1):
         raise ValueError(f'the Triton cross scan needs a power-of-two state size, got {d_state}')
+
+
+def _step_sizes(dt_low: Tensor, dt_weight: Tensor) -> Tensor:
+    """Raw step sizes (B, L, K, D) of their projection (B, L, K, R) and its
+    weights (K, D, R), in the projection's dtype with or without autocast:
+    the backward computes them again, where autocast is off."""
+    with torch.autocast(dt_low.device.type, enabled=False):
+        return torch.einsum('blkr,kdr->blkd', dt_low, dt_weight.to(dt_low.dtype))
 
 
 def _plain_tuples(value):
@@ -560,10 +579,10 @@ class CrossSelectiveScan(torch.autograd.Function):
         return seg_chunks, _cdiv(num_chunks, seg_chunks)
 
     @staticmethod
-    def max_images(x: Tensor, dt: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
+    def max_images(x: Tensor, dt_low: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
         """How many images one launch can take: every buffer the kernels index
-        (the inputs as strided; y, (B, L, K, D); with ``backward`` also dx and
-        ddt, the same size, the chunk states, (B, K, num_chunks, N, D), and dB
+        (the inputs as strided; dt and y, (B, L, K, D); with ``backward`` also
+        dx and ddt, the same size, the chunk states, (B, K, num_chunks, N, D), and dB
         and dC per channel block, (B, L, K, blocks, 2N)) must stay within
         ``MAX_ELEMENTS`` (32-bit offsets)."""
         _, length, dim = x.shape
@@ -574,7 +593,7 @@ class CrossSelectiveScan(torch.autograd.Function):
             per_image = max(per_image, NUM_DIRECTIONS * num_chunks * d_state * dim,
                             length * NUM_DIRECTIONS * blocks * 2 * d_state)
         images = MAX_ELEMENTS // per_image
-        for t in (x, dt, bc):
+        for t in (x, dt_low, bc):
             # the last offset within one image, then one batch stride per image
             batch_stride, *strides = t.stride()
             last = sum((n - 1) * s for n, s in zip(t.shape[1:], strides))
@@ -604,9 +623,10 @@ class CrossSelectiveScan(torch.autograd.Function):
                      num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
-    def forward(ctx, x, dt, bc, A_log, skip, bias, height, width):
-        _check_inputs(x, dt, bc, A_log, height, width)
-        x, dt, bc = _unit_last_stride(x), _unit_last_stride(dt), _unit_last_stride(bc)
+    def forward(ctx, x, dt_low, dt_weight, bc, A_log, skip, bias, height, width):
+        _check_inputs(x, dt_low, dt_weight, bc, A_log, height, width)
+        dt = _step_sizes(dt_low, dt_weight)
+        x, bc = _unit_last_stride(x), _unit_last_stride(bc)
         params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
         batch, length, dim = x.shape
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
@@ -621,14 +641,15 @@ class CrossSelectiveScan(torch.autograd.Function):
         if segments.count > 1:
             launch(SUMMARY=True, WRITE_Y=False)
         launch(SUMMARY=False, WRITE_Y=True)
-        ctx.save_for_backward(x, dt, bc, *params, segments.state, segments.dsum)
+        ctx.save_for_backward(x, dt_low, dt_weight, bc, *params, segments.state, segments.dsum)
         ctx.shape = shape
         ctx.split = segments[:2]
         return y.sum(2)  # (B, L, K, D) -> (B, L, D)
 
     @staticmethod
     def backward(ctx, dy):
-        x, dt, bc, A_log, skip, bias, seg_state, seg_dsum = ctx.saved_tensors
+        x, dt_low, dt_weight, bc, A_log, skip, bias, seg_state, seg_dsum = ctx.saved_tensors
+        dt = _step_sizes(dt_low, dt_weight)
         params = ScanParams(A_log, skip, bias)
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
         shape = ctx.shape
@@ -659,22 +680,27 @@ class CrossSelectiveScan(torch.autograd.Function):
         if ctx.split[1] > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
-        return (dx.sum(2).to(x.dtype), ddt, dbc.sum(3).to(bc.dtype), *dparams, None,
-                None)
+        ddt_low = torch.einsum('blkd,kdr->blkr', ddt, dt_weight.to(ddt.dtype))
+        ddt_weight = torch.einsum('blkd,blkr->kdr', ddt, dt_low).to(dt_weight.dtype)
+        return (dx.sum(2).to(x.dtype), ddt_low, ddt_weight, dbc.sum(3).to(bc.dtype), *dparams,
+                None, None)
 
 
 # torch.compile leaves the op out of its graphs (a graph break): its Triton
 # kernels are tuned by hand and their launch code is plain Python
 @torch.compiler.disable
-def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip: Tensor,
-                         bias: Tensor, height: int, width: int) -> Tensor:
+def cross_selective_scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor,
+                         A_log: Tensor, skip: Tensor, bias: Tensor, height: int,
+                         width: int) -> Tensor:
     """Selective scan of a channels-last map along the four SS2D directions,
     summed (shapes in the module docstring).
 
     Args:
         x (Tensor): The map, (B, H*W, D).
-        dt (Tensor): Raw step sizes, (B, H*W, 4, D); softplus(dt + bias) is
-            the step.
+        dt_low (Tensor): The step sizes' low-rank projection, (B, H*W, 4, R).
+        dt_weight (Tensor): Its weights, (4, D, R): the raw step sizes are
+            ``dt = dt_low @ dt_weight^T`` per direction, (B, H*W, 4, D), and
+            softplus(dt + bias) is the step.
         bc (Tensor): B and C of each direction, (B, H*W, 4, 2N).
         A_log (Tensor): Logarithms of minus the state matrices, (4, D, N):
             A = -exp(A_log).
@@ -697,16 +723,17 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip:
                          f'pixels, got {height}x{width}; use scan_backend "mamba_ssm" or '
                          f'"torch"')
     backward = torch.is_grad_enabled() and any(
-        t.requires_grad for t in (x, dt, bc, A_log, skip, bias))
-    images = CrossSelectiveScan.max_images(x, dt, bc, A_log.shape[-1], backward)
+        t.requires_grad for t in (x, dt_low, dt_weight, bc, A_log, skip, bias))
+    images = CrossSelectiveScan.max_images(x, dt_low, bc, A_log.shape[-1], backward)
     if images < 1:
         raise ValueError(f'cross scan: one {height}x{width} map of {x.shape[2]} channels needs '
                          f'buffers larger than the Triton kernels\' 32-bit offsets reach '
                          f'({MAX_ELEMENTS} elements); use scan_backend "mamba_ssm" or "torch"')
     if x.shape[0] <= images:
-        return CrossSelectiveScan.apply(x, dt, bc, A_log, skip, bias, height, width)
+        return CrossSelectiveScan.apply(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width)
     # a batch whose buffers the offsets cannot reach is scanned in parts
     return torch.cat([
-        CrossSelectiveScan.apply(x[i:i + images], dt[i:i + images], bc[i:i + images], A_log, skip,
-                                 bias, height, width) for i in range(0, x.shape[0], images)
+        CrossSelectiveScan.apply(x[i:i + images], dt_low[i:i + images], dt_weight,
+                                 bc[i:i + images], A_log, skip, bias, height, width)
+        for i in range(0, x.shape[0], images)
     ])
