@@ -48,6 +48,15 @@ for min_programs, num_segments in [(1, 1), (24, 3), (2048, 5)]:
     print(f'{num_segments} segments: fused == unfused on 5x7, forward and', len(names),
           'gradients')
 
+# for its backward the op keeps the step sizes' projection (B, L, K, R), not
+# the step sizes (B, L, K, D)
+saved = []
+with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(tuple(t.shape)) or t,
+                                              lambda t: t):
+    core._forward_fused(x)
+assert (2, 35, 4, 6) not in saved and (2, 35, 4, 2) in saved, saved
+print('saved for the backward: the projection of the step sizes')
+
 # buffers beyond the 32-bit offsets: one 5x7 image fits 1500 elements, two do not
 import msm_mm.models.ops.cross_selective_scan as scan_module
 scan_module.MAX_ELEMENTS = 1500
@@ -72,6 +81,7 @@ def test_fused_scan_equals_unfused_in_interpreter():
         assert f'{num_segments} segments: fused == unfused on 5x7, forward and 6 gradients' \
             in result.stdout
     assert 'batch in parts: fused == unfused on 5x7, forward and 6 gradients' in result.stdout
+    assert 'saved for the backward: the projection of the step sizes' in result.stdout
 
 
 def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
@@ -92,10 +102,48 @@ def test_map_beyond_32_bit_offsets_names_the_problem(monkeypatch):
 
     from msm_mm.models.ops import cross_selective_scan as scan_module
     monkeypatch.setattr(scan_module, 'MAX_ELEMENTS', 1000)  # less than one 5x7 image needs
-    x, dt, bc = torch.zeros(2, 35, 6), torch.zeros(2, 35, 4, 6), torch.zeros(2, 35, 4, 8)
+    x, dt_low, bc = torch.zeros(2, 35, 6), torch.zeros(2, 35, 4, 2), torch.zeros(2, 35, 4, 8)
     with pytest.raises(ValueError, match=r"one 5x7 map of 6 channels .* 32-bit offsets"):
-        scan_module.cross_selective_scan(x, dt, bc, torch.zeros(4, 6, 4), torch.zeros(4, 6),
-                                         torch.zeros(4, 6), 5, 7)
+        scan_module.cross_selective_scan(x, dt_low, torch.zeros(4, 6, 2), bc, torch.zeros(4, 6, 4),
+                                         torch.zeros(4, 6), torch.zeros(4, 6), 5, 7)
+
+
+def test_map_beyond_the_float_division_names_the_limit(monkeypatch):
+    import torch
+
+    from msm_mm.models.ops import cross_selective_scan as scan_module
+    monkeypatch.setattr(scan_module, 'MAX_PIXELS', 34)
+    x, dt_low, bc = torch.zeros(2, 35, 6), torch.zeros(2, 35, 4, 2), torch.zeros(2, 35, 4, 8)
+    with pytest.raises(ValueError, match=r"maps of at most 34 pixels, got 5x7"):
+        scan_module.cross_selective_scan(x, dt_low, torch.zeros(4, 6, 2), bc, torch.zeros(4, 6, 4),
+                                         torch.zeros(4, 6), torch.zeros(4, 6), 5, 7)
+
+
+@pytest.mark.parametrize('height', [1, 3, 7, 112, 1000, 65535, 2**21 - 1])
+def test_float_division_by_the_height_is_exact_below_max_pixels(height):
+    """The kernels' floor(s / height): (s + 0.5) times the float32 inverse,
+    for every s below MAX_PIXELS."""
+    import torch
+
+    from msm_mm.models.ops.cross_selective_scan import MAX_PIXELS, MapShape
+    s = torch.arange(MAX_PIXELS, dtype=torch.int32)
+    inv = torch.tensor(MapShape.of(height, 1, 1).inv_height, dtype=torch.float32)
+    quotient = ((s.float() + 0.5) * inv).to(torch.int32)
+    assert torch.equal(quotient, torch.div(s, height, rounding_mode='floor'))
+
+
+def test_step_sizes_take_the_projection_dtype_with_or_without_autocast():
+    """The op computes dt in the forward, maybe under autocast, and again in
+    the backward, where autocast is off: both must give the same tensor."""
+    import torch
+
+    from msm_mm.models.ops.cross_selective_scan import _step_sizes
+    low, weight = torch.randn(2, 5, 4, 3), torch.randn(4, 6, 3)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        under_autocast = _step_sizes(low, weight)
+    assert under_autocast.dtype == torch.float32
+    assert torch.equal(under_autocast, _step_sizes(low, weight))
+    assert _step_sizes(low.bfloat16(), weight).dtype == torch.bfloat16
 
 
 def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
@@ -113,14 +161,15 @@ def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
         return x.new_zeros(x.shape)
 
     monkeypatch.setattr(scan_module.CrossSelectiveScan, 'apply', record)
-    x, dt, bc = torch.zeros(4, 35, 20), torch.zeros(4, 35, 4, 20), torch.zeros(4, 35, 4, 8)
+    x, bc = torch.zeros(4, 35, 20), torch.zeros(4, 35, 4, 8)
+    dt = torch.zeros(4, 35, 4, 2), torch.zeros(4, 20, 2)  # projection, weights
     A = torch.zeros(4, 20, 4, requires_grad=True)
     args = (torch.zeros(4, 20), torch.zeros(4, 20), 5, 7)
-    y = scan_module.cross_selective_scan(x, dt, bc, A, *args)
+    y = scan_module.cross_selective_scan(x, *dt, bc, A, *args)
     assert calls == [1, 1, 1, 1] and y.shape == (4, 35, 20)
     calls.clear()
     with torch.no_grad():
-        scan_module.cross_selective_scan(x, dt, bc, A, *args)
+        scan_module.cross_selective_scan(x, *dt, bc, A, *args)
     assert calls == [2, 2]
 
 

@@ -9,8 +9,10 @@ channels-last map (as SS2D hands it), with its projections, and the scan op
 alone on the core's projected inputs; forward (no grad) and forward +
 backward, median of CUDA-event timings after warm-up.
 
-Floors of the scan op (the Triton kernels and their host code, without the
-core's projections), per shape:
+Floors of the scan op (the Triton kernels and their host code, with the
+step sizes' last projection, ``dt_low @ dt_weight^T``, which the op computes
+in the forward and again in the backward, and without the core's other
+projections), per shape:
 
 - memory: the op's inputs read once and its outputs written once
   (forward: x, dt, B and C in, y out; backward: the same plus dy in, their

@@ -168,7 +168,8 @@ class CrossScanCore(BaseModule):
 
     def fused_scan_inputs(self, x: Tensor) -> tuple:
         """The fused scan's per-pixel inputs of ``x`` (B, D, H, W): the map
-        (B, L, D), raw step sizes (B, L, K, D) and B, C (B, L, K, 2N)."""
+        (B, L, D), the step sizes' low-rank projection (B, L, K, R) and its
+        weights (K, D, R), and B, C (B, L, K, 2N)."""
         batch, dims, height, width = x.shape
         k, rank = NUM_DIRECTIONS, self.dt_rank
         # (B, L, D): a view when x is channels-last in memory (SS2D's conv output)
@@ -178,8 +179,7 @@ class CrossScanCore(BaseModule):
         # one split (its gradient is one concatenation, two slices' would be two
         # zero-filled copies and a sum)
         dts, bc = torch.split(x_dbl, [rank, 2 * self.d_state], dim=-1)
-        dts = torch.einsum('blkr,kdr->blkd', dts, self.dt_proj_weight)  # (B, L, K, D)
-        return pixels, dts, bc
+        return pixels, dts, self.dt_proj_weight, bc
 
     def _forward_fused(self, x: Tensor) -> Tensor:
         """The same function with the projections computed per pixel and one

@@ -10,11 +10,14 @@ and writes every output back to its pixel; no scan-ordered copy exists.
 Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
 ``K = 4`` directions)::
 
-    x      (B, L, D)        the map: u of every direction
-    dt     (B, L, K, D)     step sizes before bias and softplus
-    bc     (B, L, K, 2N)    B then C of every direction
-    A_log  (K, D, N), skip (K, D), bias (K, D); the state matrix is A = -exp(A_log)
-    y      (B, L, D)        the sum of the four directions' outputs
+    x          (B, L, D)       the map: u of every direction
+    dt_low     (B, L, K, R)    the step sizes' low-rank projection
+    dt_weight  (K, D, R)       its weights
+    dt         (B, L, K, D)    step sizes before bias and softplus, dt_low @ dt_weight^T
+                               per direction (computed by the op)
+    bc         (B, L, K, 2N)   B then C of every direction
+    A_log      (K, D, N), skip (K, D), bias (K, D); the state matrix is A = -exp(A_log)
+    y          (B, L, D)       the sum of the four directions' outputs
 
 Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
 ``(t % H) * W + t // H`` (columns), and both with ``t`` replaced by
@@ -42,7 +45,10 @@ the adjoint recurrence, from the end. It recomputes the chunk-start states
 reverse chunk by chunk. Gradients of A_log, skip and bias are atomic float32
 sums over programs, so their last bits depend on the order the programs run
 in (as with mamba-ssm's kernel); those of B and C are written per channel
-block and summed after the kernel.
+block and summed after the kernel. The op computes dt itself and keeps only
+dt_low and dt_weight for the backward, which computes dt again: dt is four
+times the map, the largest activation a scan would otherwise keep until its
+backward.
 
 Each decay ``exp(delta * A)`` is one base-2 exponential instruction, ``A``
 scaled by log2(e) once per program; rows of steps past the end of the
@@ -69,6 +75,9 @@ _K = tl.constexpr(NUM_DIRECTIONS)  # the same, readable inside kernels
 #: The kernels address with 32-bit offsets: no buffer they index may hold more
 #: elements than this (:func:`cross_selective_scan` splits the batch to stay below).
 MAX_ELEMENTS = 2**31 - 1
+#: The kernels divide pixel indices by the map's height in float32, exactly
+#: for indices below 2**21: the largest map they take.
+MAX_PIXELS = 2**21
 LOG2E = 1.4426950408889634  # exp(x) = 2**(x * LOG2E)
 _LOG2E = tl.constexpr(LOG2E)
 
@@ -127,10 +136,22 @@ class ScanParams(NamedTuple):
 
 
 class MapShape(NamedTuple):
-    """The map's height and width and its number of channels D."""
+    """The map's height and width, its number of channels D, and 1 / height
+    rounded to float32 (see :func:`_pixel`)."""
     height: int
     width: int
     dim: int
+    inv_height: float
+
+    @classmethod
+    def of(cls, height: int, width: int, dim: int) -> 'MapShape':
+        return cls(height, width, dim, _float32_inverse(height))
+
+
+@functools.lru_cache(maxsize=None)
+def _float32_inverse(n: int) -> float:
+    """1 / n correctly rounded to float32."""
+    return (torch.tensor(1., dtype=torch.float32) / n).item()
 
 
 class Segments(NamedTuple):
@@ -155,10 +176,15 @@ class ScanGrads(NamedTuple):
 
 @triton.jit
 def _pixel(t, k, shape):
-    """Pixel (row-major index) read at scan step ``t`` of direction ``k``."""
-    height, width, _ = shape
+    """Pixel (row-major index) read at scan step ``t`` of direction ``k``.
+    The column orders' division by the height is a float32 multiply by its
+    rounded inverse: ``s + 0.5`` lies at least ``0.5 / height`` from a
+    multiple of the height, and the two roundings move the quotient by less
+    than that while ``s < 2**21`` (:data:`MAX_PIXELS`)."""
+    height, width, dim, inv_height = shape
     s = tl.where(k >= 2, height * width - 1 - t, t)
-    return tl.where(k % 2 == 1, (s % height) * width + s // height, s)
+    col = ((s.to(tl.float32) + 0.5) * inv_height).to(tl.int32)
+    return tl.where(k % 2 == 1, (s - col * height) * width + col, s)
 
 
 @triton.jit
@@ -181,7 +207,7 @@ def _softplus(v):
 def _chunk_step_sizes(dt, b, k, t, offs_d, mask_d, shape, bias):
     """Pixels, masks and the step sizes before softplus (BLOCK_T, BLOCK_D) of
     scan steps ``t``; zeros beyond the sequence."""
-    height, width, _ = shape
+    height, width, dim, inv_height = shape
     mask_t = t < height * width
     pos = _pixel(t, k, shape)
     mask = mask_t[:, None] & mask_d[None, :]
@@ -212,8 +238,12 @@ def _chunk_states(delta, u, Bt, A2, h0):
     B and C are zero)."""
     decay = _exp2(delta[:, None, :] * A2[None, :, :])
     inp = (delta * u)[:, None, :] * Bt[:, :, None]
-    decay_cum, h_local = tl.associative_scan((decay, inp), 0, _linear_recurrence)
-    return inp, h_local + decay_cum * h0[None, :, :]
+    # h0 enters with the first step's input, so the scan's running products of
+    # the decays go unused (and are not computed)
+    first = (tl.arange(0, delta.shape[0]) == 0)[:, None, None]
+    _, h_all = tl.associative_scan((decay, tl.where(first, inp + decay * h0[None, :, :], inp)), 0,
+                                   _linear_recurrence)
+    return inp, h_all
 
 
 @triton.jit
@@ -245,7 +275,7 @@ def _program(segments, shape, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr):
     ``b``, direction ``k``, segment ``seg`` and its chunks ``[first, end)``,
     channels ``offs_d`` (BLOCK_D) and their mask."""
     seg_chunks, _, _, _ = segments
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     seg = tl.program_id(2)
     first = seg * seg_chunks
     end = tl.minimum(first + seg_chunks, tl.cdiv(height * width, BLOCK_T))
@@ -295,7 +325,7 @@ def _fold(carry, seg_state, seg_dsum, s, A2, mask_d, dim, N: tl.constexpr):
 @triton.jit
 def _chunk_state(states_ptr, b, k, c, shape, offs_d, N: tl.constexpr, BLOCK_T: tl.constexpr):
     """Addresses of the state before chunk ``c`` in (B, K, num_chunks, N, D)."""
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     num_chunks = tl.cdiv(height * width, BLOCK_T)
     return states_ptr + (((b * _K + k) * num_chunks + c) * N + tl.arange(0, N)[:, None]) * dim + \
         offs_d[None, :]
@@ -345,7 +375,7 @@ def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, 
 
     Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
     loads), time in each thread's registers (the scan runs in-thread)."""
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     b, k, seg, first, end, offs_d, mask_d = _program(segments, shape, BLOCK_D, BLOCK_T)
     A, A2, bias, skip = _channel_params(scan_params, k, offs_d, mask_d, dim, N)
     seg_state, seg_dsum = _summaries(segments, b, k, offs_d, dim, N)
@@ -395,7 +425,7 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
     dB and dC of its channel block, and add into the parameters' gradients
     (float32)."""
     seg_chunks, num_segments, seg_state_ptr, seg_dsum_ptr = segments
-    height, width, dim = shape
+    height, width, dim, inv_height = shape
     dx_out, ddt_out, dbc_out, dparams = grads
     b, k, seg, first, end, offs_d, mask_d = _program(segments, shape, BLOCK_D, BLOCK_T)
     A, A2, bias, skip = _channel_params(scan_params, k, offs_d, mask_d, dim, N)
@@ -434,10 +464,11 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         # in each thread's registers, so a flip renames registers, where
         # Triton lowers reverse=True with lane-reversing warp shuffles (640 per
         # chunk in the gradient kernel, sm_90)
-        decay1_cum, g_local = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0,
-                                                  _linear_recurrence)
-        decay1_cum, g_local = tl.flip(decay1_cum, 0), tl.flip(g_local, 0)
-        g = g_local + decay1_cum * g_next[None, :, :]  # (BLOCK_T, N, BLOCK_D)
+        # (g after the chunk enters with the last step's adjoint input)
+        last = (tl.arange(0, BLOCK_T) == BLOCK_T - 1)[:, None, None]
+        adj = tl.where(last, adj + decay1 * g_next[None, :, :], adj)
+        _, g = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0, _linear_recurrence)
+        g = tl.flip(g, 0)  # (BLOCK_T, N, BLOCK_D)
         if SUMMARY:
             dsum += tl.sum(tl.where(mask_t1[:, None], delta1, 0.), 0)
         else:
@@ -475,19 +506,32 @@ def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _check_inputs(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, height: int, width: int):
+def _check_inputs(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
+                  height: int, width: int):
     batch, length, dim = x.shape
     if length != height * width:
         raise ValueError(f'cross scan: x has {length} pixels, expected {height}x{width}')
-    if tuple(dt.shape) != (batch, length, NUM_DIRECTIONS, dim):
-        raise ValueError(f'cross scan: dt must be {(batch, length, NUM_DIRECTIONS, dim)}, '
-                         f'got {tuple(dt.shape)}')
+    rank = dt_weight.shape[-1]
+    if tuple(dt_weight.shape) != (NUM_DIRECTIONS, dim, rank):
+        raise ValueError(f'cross scan: dt_weight must be (4, {dim}, rank), '
+                         f'got {tuple(dt_weight.shape)}')
+    if tuple(dt_low.shape) != (batch, length, NUM_DIRECTIONS, rank):
+        raise ValueError(f'cross scan: dt_low must be {(batch, length, NUM_DIRECTIONS, rank)}, '
+                         f'got {tuple(dt_low.shape)}')
     d_state = A_log.shape[-1]
     if tuple(bc.shape) != (batch, length, NUM_DIRECTIONS, 2 * d_state):
         raise ValueError(f'cross scan: bc must be {(batch, length, NUM_DIRECTIONS, 2 * d_state)},'
                          f' got {tuple(bc.shape)}')
     if d_state & (d_state - 1):
         raise ValueError(f'the Triton cross scan needs a power-of-two state size, got {d_state}')
+
+
+def _step_sizes(dt_low: Tensor, dt_weight: Tensor) -> Tensor:
+    """Raw step sizes (B, L, K, D) of their projection (B, L, K, R) and its
+    weights (K, D, R), in the projection's dtype with or without autocast:
+    the backward computes them again, where autocast is off."""
+    with torch.autocast(dt_low.device.type, enabled=False):
+        return torch.einsum('blkr,kdr->blkd', dt_low, dt_weight.to(dt_low.dtype))
 
 
 def _plain_tuples(value):
@@ -535,10 +579,10 @@ class CrossSelectiveScan(torch.autograd.Function):
         return seg_chunks, _cdiv(num_chunks, seg_chunks)
 
     @staticmethod
-    def max_images(x: Tensor, dt: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
+    def max_images(x: Tensor, dt_low: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
         """How many images one launch can take: every buffer the kernels index
-        (the inputs as strided; y, (B, L, K, D); with ``backward`` also dx and
-        ddt, the same size, the chunk states, (B, K, num_chunks, N, D), and dB
+        (the inputs as strided; dt and y, (B, L, K, D); with ``backward`` also
+        dx and ddt, the same size, the chunk states, (B, K, num_chunks, N, D), and dB
         and dC per channel block, (B, L, K, blocks, 2N)) must stay within
         ``MAX_ELEMENTS`` (32-bit offsets)."""
         _, length, dim = x.shape
@@ -549,7 +593,7 @@ class CrossSelectiveScan(torch.autograd.Function):
             per_image = max(per_image, NUM_DIRECTIONS * num_chunks * d_state * dim,
                             length * NUM_DIRECTIONS * blocks * 2 * d_state)
         images = MAX_ELEMENTS // per_image
-        for t in (x, dt, bc):
+        for t in (x, dt_low, bc):
             # the last offset within one image, then one batch stride per image
             batch_stride, *strides = t.stride()
             last = sum((n - 1) * s for n, s in zip(t.shape[1:], strides))
@@ -579,13 +623,14 @@ class CrossSelectiveScan(torch.autograd.Function):
                      num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
-    def forward(ctx, x, dt, bc, A_log, skip, bias, height, width):
-        _check_inputs(x, dt, bc, A_log, height, width)
-        x, dt, bc = _unit_last_stride(x), _unit_last_stride(dt), _unit_last_stride(bc)
+    def forward(ctx, x, dt_low, dt_weight, bc, A_log, skip, bias, height, width):
+        _check_inputs(x, dt_low, dt_weight, bc, A_log, height, width)
+        dt = _step_sizes(dt_low, dt_weight)
+        x, bc = _unit_last_stride(x), _unit_last_stride(bc)
         params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
         batch, length, dim = x.shape
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
-        shape = MapShape(height, width, dim)
+        shape = MapShape.of(height, width, dim)
         segments = CrossSelectiveScan._segments(
             x, A_log.shape[-1], CrossSelectiveScan.segments(batch, dim, length))
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
@@ -596,14 +641,15 @@ class CrossSelectiveScan(torch.autograd.Function):
         if segments.count > 1:
             launch(SUMMARY=True, WRITE_Y=False)
         launch(SUMMARY=False, WRITE_Y=True)
-        ctx.save_for_backward(x, dt, bc, *params, segments.state, segments.dsum)
+        ctx.save_for_backward(x, dt_low, dt_weight, bc, *params, segments.state, segments.dsum)
         ctx.shape = shape
         ctx.split = segments[:2]
         return y.sum(2)  # (B, L, K, D) -> (B, L, D)
 
     @staticmethod
     def backward(ctx, dy):
-        x, dt, bc, A_log, skip, bias, seg_state, seg_dsum = ctx.saved_tensors
+        x, dt_low, dt_weight, bc, A_log, skip, bias, seg_state, seg_dsum = ctx.saved_tensors
+        dt = _step_sizes(dt_low, dt_weight)
         params = ScanParams(A_log, skip, bias)
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
         shape = ctx.shape
@@ -634,22 +680,27 @@ class CrossSelectiveScan(torch.autograd.Function):
         if ctx.split[1] > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
-        return (dx.sum(2).to(x.dtype), ddt, dbc.sum(3).to(bc.dtype), *dparams, None,
-                None)
+        ddt_low = torch.einsum('blkd,kdr->blkr', ddt, dt_weight.to(ddt.dtype))
+        ddt_weight = torch.einsum('blkd,blkr->kdr', ddt, dt_low).to(dt_weight.dtype)
+        return (dx.sum(2).to(x.dtype), ddt_low, ddt_weight, dbc.sum(3).to(bc.dtype), *dparams,
+                None, None)
 
 
 # torch.compile leaves the op out of its graphs (a graph break): its Triton
 # kernels are tuned by hand and their launch code is plain Python
 @torch.compiler.disable
-def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip: Tensor,
-                         bias: Tensor, height: int, width: int) -> Tensor:
+def cross_selective_scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor,
+                         A_log: Tensor, skip: Tensor, bias: Tensor, height: int,
+                         width: int) -> Tensor:
     """Selective scan of a channels-last map along the four SS2D directions,
     summed (shapes in the module docstring).
 
     Args:
         x (Tensor): The map, (B, H*W, D).
-        dt (Tensor): Raw step sizes, (B, H*W, 4, D); softplus(dt + bias) is
-            the step.
+        dt_low (Tensor): The step sizes' low-rank projection, (B, H*W, 4, R).
+        dt_weight (Tensor): Its weights, (4, D, R): the raw step sizes are
+            ``dt = dt_low @ dt_weight^T`` per direction, (B, H*W, 4, D), and
+            softplus(dt + bias) is the step.
         bc (Tensor): B and C of each direction, (B, H*W, 4, 2N).
         A_log (Tensor): Logarithms of minus the state matrices, (4, D, N):
             A = -exp(A_log).
@@ -662,21 +713,27 @@ def cross_selective_scan(x: Tensor, dt: Tensor, bc: Tensor, A_log: Tensor, skip:
         Tensor: (B, H*W, D), float32.
 
     Raises:
-        ValueError: When a single image's buffers exceed the kernels' 32-bit
-            offsets (batches that do are split; without autograd, by the
-            forward's buffers alone).
+        ValueError: When the map has more than :data:`MAX_PIXELS` pixels, or
+            a single image's buffers exceed the kernels' 32-bit offsets
+            (batches that do are split; without autograd, by the forward's
+            buffers alone).
     """
+    if height * width > MAX_PIXELS:
+        raise ValueError(f'cross scan: the Triton kernels take maps of at most {MAX_PIXELS} '
+                         f'pixels, got {height}x{width}; use scan_backend "mamba_ssm" or '
+                         f'"torch"')
     backward = torch.is_grad_enabled() and any(
-        t.requires_grad for t in (x, dt, bc, A_log, skip, bias))
-    images = CrossSelectiveScan.max_images(x, dt, bc, A_log.shape[-1], backward)
+        t.requires_grad for t in (x, dt_low, dt_weight, bc, A_log, skip, bias))
+    images = CrossSelectiveScan.max_images(x, dt_low, bc, A_log.shape[-1], backward)
     if images < 1:
         raise ValueError(f'cross scan: one {height}x{width} map of {x.shape[2]} channels needs '
                          f'buffers larger than the Triton kernels\' 32-bit offsets reach '
                          f'({MAX_ELEMENTS} elements); use scan_backend "mamba_ssm" or "torch"')
     if x.shape[0] <= images:
-        return CrossSelectiveScan.apply(x, dt, bc, A_log, skip, bias, height, width)
+        return CrossSelectiveScan.apply(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width)
     # a batch whose buffers the offsets cannot reach is scanned in parts
     return torch.cat([
-        CrossSelectiveScan.apply(x[i:i + images], dt[i:i + images], bc[i:i + images], A_log, skip,
-                                 bias, height, width) for i in range(0, x.shape[0], images)
+        CrossSelectiveScan.apply(x[i:i + images], dt_low[i:i + images], dt_weight,
+                                 bc[i:i + images], A_log, skip, bias, height, width)
+        for i in range(0, x.shape[0], images)
     ])
