@@ -9,12 +9,13 @@ channels-last map (as SS2D hands it), with its projections, and the scan op
 alone on the core's projected inputs; forward (no grad) and forward +
 backward, median of CUDA-event timings after warm-up.
 
-Floors of the scan op (the Triton kernels and their host code, with the
-step sizes' last projection, ``dt_low @ dt_weight^T``, which the op computes
-in the forward and again in the backward, and without the core's other
-projections), per shape:
+The op is the Triton kernels with their host code, including the step
+sizes' last projection, ``dt = dt_low @ dt_weight^T``, which the op computes
+in the forward and again in the backward; the core adds its other
+projections. The floors are those of the op's recurrence, per shape, with dt
+counted as an input (its projection is in neither floor):
 
-- memory: the op's inputs read once and its outputs written once
+- memory: the recurrence's inputs read once and its outputs written once
   (forward: x, dt, B and C in, y out; backward: the same plus dy in, their
   gradients out), at ``--bandwidth`` TB/s;
 - arithmetic: per state update (image, direction, step, channel, state)
