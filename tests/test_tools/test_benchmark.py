@@ -31,6 +31,9 @@ def test_benchmark_times_training_and_inference_and_writes_the_record(tmp_path):
         assert record['first_iter_s'] >= 0
     assert report['world_size'] == 1
     assert date.fromisoformat(report['date'])  # the UTC day of the run
+    # the command repeats the run: interpreter, script, arguments
+    assert report['command'].split()[:3] == [osp.basename(sys.executable), SCRIPT, CONFIG]
+    assert report['command'].endswith(f'--out {out}')
     # every record is also printed as it is measured
     printed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
     assert printed == report['results']
@@ -43,3 +46,19 @@ def test_benchmark_refuses_a_config_without_crop_size(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert 'defines no crop_size to benchmark at' in result.stderr
+
+
+def test_record_of_a_distributed_run_names_its_launcher(monkeypatch):
+    import torch
+    from benchmark_record import run_header
+
+    monkeypatch.setattr(sys, 'argv', ['tools/analysis_tools/benchmark.py', 'CONFIG'])
+    monkeypatch.setenv('WORLD_SIZE', '2')
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '2')
+    header = run_header(torch.device('cpu'))
+    assert header['command'] == (f'{osp.basename(sys.executable)} -m torch.distributed.run '
+                                 '--nproc_per_node=2 tools/analysis_tools/benchmark.py CONFIG')
+    assert header['device'] == 'cpu' and header['torch'] == torch.__version__
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    command = run_header(torch.device('cpu'))['command']
+    assert command.split()[1] == 'tools/analysis_tools/benchmark.py'

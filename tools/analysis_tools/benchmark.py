@@ -23,14 +23,13 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from contextlib import nullcontext
-from datetime import datetime, timezone
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from benchmark_record import run_header
 from mmengine.config import DictAction
 from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import build_optim_wrapper
@@ -171,9 +170,7 @@ def main():
                 if not dist.is_initialized() or dist.get_rank() == 0:
                     print(json.dumps(rec), flush=True)
     report = dict(
-        config=args.config, command=' '.join(sys.argv), crop_size=list(cfg.crop_size),
-        device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
-        torch=torch.__version__, date=datetime.now(timezone.utc).date().isoformat(),
+        config=args.config, **run_header(device), crop_size=list(cfg.crop_size),
         world_size=dist.get_world_size() if dist.is_initialized() else 1, results=results)
     if dist.is_initialized():
         dist.destroy_process_group()

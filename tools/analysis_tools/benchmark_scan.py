@@ -38,11 +38,10 @@ Example:
 import argparse
 import json
 import statistics
-import sys
 from collections import Counter
-from datetime import datetime, timezone
 
 import torch
+from benchmark_record import run_header
 from mmengine.config import DictAction
 from mmseg.registry import MODELS
 
@@ -210,11 +209,9 @@ def main():
     totals['core_fwdbwd_ms_per_step'] = round(
         sum(r['core_fwdbwd_ms'] * r['cores_per_step'] for r in results), 1)
     print('sum over shapes (ms): ' + ', '.join(f'{k[:-3]} {v}' for k, v in totals.items()))
-    report = dict(config=args.config, command=' '.join(sys.argv),
-                  device=torch.cuda.get_device_name(device), torch=torch.__version__,
-                  date=datetime.now(timezone.utc).date().isoformat(),
-                  batch_size=args.batch_size, precision=args.precision, backend=args.backend,
-                  results=results, totals=totals)
+    report = dict(config=args.config, **run_header(device), batch_size=args.batch_size,
+                  precision=args.precision, backend=args.backend, results=results,
+                  totals=totals)
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=2)
