@@ -1,6 +1,7 @@
 """Every repository path that README.md, docs/*.md and the projects' READMEs
-name (package, configs, tools, docs, projects, demo) exists, and every page of
-docs/ is linked from another."""
+name (package, configs, tools, docs, projects, demo) exists, every page of
+docs/ is linked from another, and every benchmark record that
+docs/benchmark.md names is in docs/benchmark_records/."""
 import glob
 import os.path as osp
 import re
@@ -38,3 +39,12 @@ def test_every_doc_page_is_linked_from_another():
 def test_named_paths_exist(doc):
     missing = [p for p in named_paths(doc) if not osp.exists(osp.join(ROOT, p))]
     assert not missing, f'{osp.relpath(doc, ROOT)} names paths that do not exist: {missing}'
+
+
+def test_every_record_the_benchmark_page_names_exists():
+    text = open(osp.join(ROOT, 'docs', 'benchmark.md'), encoding='utf-8').read()
+    names = set(re.findall(r'`([\w*.-]+\.json)`', text))  # file names, some with a *
+    assert len(names) >= 10
+    records = osp.join(ROOT, 'docs', 'benchmark_records')
+    missing = sorted(n for n in names if not glob.glob(osp.join(records, n)))
+    assert not missing, f'docs/benchmark.md names records that do not exist: {missing}'
