@@ -74,6 +74,31 @@ def test_triton_cross_scan_equals_torch(size, dims):
                                    msg=lambda m: f'{name}: {m}')
 
 
+@needs_triton
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_triton_scan_operators_match_their_fakes(dtype):
+    """What torch.compile plans with (the operators' fakes: shapes, strides,
+    dtypes) is what the kernels return, for float32 and bfloat16 inputs, on
+    a sequence split into segments."""
+    from msm_mm.models.ops.cross_selective_scan import CrossSelectiveScan
+    torch.manual_seed(0)
+    core = CrossScanCore(5, dt_rank=3, d_state=16, backend='triton').cuda()
+    x = torch.randn(2, 5, 29, 43, device='cuda')
+    pixels, dt_low, dt_weight, bc = core.fused_scan_inputs(x)
+    seg_chunks, num_segments = CrossSelectiveScan.segments(2, 5, 29 * 43)
+    assert num_segments > 1
+    args = (pixels.to(dtype), dt_low.to(dtype), dt_weight, bc.to(dtype), core.A_log, core.D,
+            core.dt_proj_bias, 29, 43, seg_chunks)
+    args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    torch.library.opcheck(torch.ops.msm_mm.cross_selective_scan.default, args,
+                          test_utils=('test_schema', 'test_faketensor'))
+    y, state, dsum = torch.ops.msm_mm.cross_selective_scan(*args)
+    assert state.dtype == dsum.dtype == torch.float32
+    torch.library.opcheck(torch.ops.msm_mm.cross_selective_scan_backward.default,
+                          (torch.randn_like(y), *args[:7], state, dsum, 29, 43, seg_chunks),
+                          test_utils=('test_schema', 'test_faketensor'))
+
+
 @needs_mamba
 @needs_triton
 @pytest.mark.parametrize('tokenization', ['window', 'dilated'])

@@ -60,8 +60,8 @@ print('saved for the backward: the projection of the step sizes')
 # buffers beyond the 32-bit offsets: one 5x7 image fits 1500 elements, two do not
 import msm_mm.models.ops.cross_selective_scan as scan_module
 scan_module.MAX_ELEMENTS = 1500
-images, apply = [], CrossSelectiveScan.apply
-CrossSelectiveScan.apply = lambda *args: images.append(args[0].shape[0]) or apply(*args)
+images, scan = [], scan_module._scan
+scan_module._scan = lambda *args: images.append(args[0].shape[0]) or scan(*args)
 got = core._forward_fused(x)
 got_grads = torch.autograd.grad(got, [x] + params, grad)
 assert images == [1, 1], images
@@ -69,6 +69,31 @@ torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 for name, g, w in zip(names, got_grads, want_grads):
     torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4, msg=lambda m: f'in parts, {name}: {m}')
 print('batch in parts: fused == unfused on 5x7, forward and', len(names), 'gradients')
+scan_module._scan, scan_module.MAX_ELEMENTS = scan, 2**31 - 1
+
+# the op inside torch.compile: one graph, no break, the same forward and
+# gradients through the autograd of the compiled graph
+explained = torch._dynamo.explain(core._forward_fused)(x)
+assert (explained.graph_count, explained.graph_break_count) == (1, 0), explained
+compiled = torch.compile(core._forward_fused, backend='aot_eager', fullgraph=True)
+got = compiled(x)
+got_grads = torch.autograd.grad(got, [x] + params, grad)
+torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+for name, g, w in zip(names, got_grads, want_grads):
+    torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4, msg=lambda m: f'compiled, {name}: {m}')
+print('compiled: one graph, fused == unfused on 5x7, forward and', len(names), 'gradients')
+
+# the operators' registrations: schema, fake shapes and strides against the
+# real outputs, autograd registration
+args = (*core.fused_scan_inputs(x), core.A_log.view(4, 6, 4), core.D.view(4, 6),
+        core.dt_proj_bias, 5, 7, 2)
+torch.library.opcheck(torch.ops.msm_mm.cross_selective_scan.default, args,
+                      test_utils=('test_schema', 'test_faketensor', 'test_autograd_registration'))
+y, state, dsum = torch.ops.msm_mm.cross_selective_scan(*args)
+torch.library.opcheck(torch.ops.msm_mm.cross_selective_scan_backward.default,
+                      (torch.randn_like(y), *[a.detach() for a in args[:7]], state, dsum, 5, 7, 2),
+                      test_utils=('test_schema', 'test_faketensor'))
+print('operators: schema and fakes checked')
 '''
 
 
@@ -82,6 +107,9 @@ def test_fused_scan_equals_unfused_in_interpreter():
             in result.stdout
     assert 'batch in parts: fused == unfused on 5x7, forward and 6 gradients' in result.stdout
     assert 'saved for the backward: the projection of the step sizes' in result.stdout
+    assert 'compiled: one graph, fused == unfused on 5x7, forward and 6 gradients' \
+        in result.stdout
+    assert 'operators: schema and fakes checked' in result.stdout
 
 
 def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
@@ -95,6 +123,18 @@ def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():
     # 3072 channels over 28x36 steps fill the card unsplit; one step is one chunk
     assert CrossSelectiveScan.segments(4, 3072, 28 * 36)[1] == 1
     assert CrossSelectiveScan.segments(2, 5, 1) == (1, 1)
+
+
+def test_segment_summaries_are_float32_for_any_input_dtype():
+    """The summaries (end states, sums of step sizes) keep float32 for
+    bfloat16 inputs, as the operators' fakes declare."""
+    import torch
+
+    from msm_mm.models.ops.cross_selective_scan import CrossSelectiveScan
+    segments = CrossSelectiveScan._segments(torch.zeros(2, 35, 6, dtype=torch.bfloat16), 4,
+                                            (2, 3))
+    assert segments.state.shape == (2, 4, 3, 4, 6) and segments.dsum.shape == (2, 4, 3, 6)
+    assert segments.state.dtype == segments.dsum.dtype == torch.float32
 
 
 def test_map_beyond_32_bit_offsets_names_the_problem(monkeypatch):
@@ -160,7 +200,7 @@ def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
         calls.append(x.shape[0])
         return x.new_zeros(x.shape)
 
-    monkeypatch.setattr(scan_module.CrossSelectiveScan, 'apply', record)
+    monkeypatch.setattr(scan_module, '_scan', record)
     x, bc = torch.zeros(4, 35, 20), torch.zeros(4, 35, 4, 8)
     dt = torch.zeros(4, 35, 4, 2), torch.zeros(4, 20, 2)  # projection, weights
     A = torch.zeros(4, 20, 4, requires_grad=True)

@@ -20,11 +20,17 @@ def check_scan_backend(backend: str) -> str:
     return check_backend(backend, CROSS_SCAN_BACKENDS)
 
 
-@functools.lru_cache(maxsize=None)
+# a constant to torch.compile, which traces the scan's choice of backend
+@torch.compiler.assume_constant_result
 def triton_scan_available() -> bool:
     """Whether the Triton four-direction scan can run here: CUDA, a GPU that
     Triton compiles for (compute capability 7.0 or newer) and Triton 3.3 or
     newer (its kernels take tuples)."""
+    return _triton_scan_runs_here()
+
+
+@functools.lru_cache(maxsize=None)
+def _triton_scan_runs_here() -> bool:
     if not torch.cuda.is_available() or torch.cuda.get_device_capability() < (7, 0):
         return False
     try:
@@ -187,9 +193,8 @@ class CrossScanCore(BaseModule):
         inputs stay in the autocast dtype)."""
         from ..ops.cross_selective_scan import cross_selective_scan  # needs Triton
         batch, dims, height, width = x.shape
-        k = NUM_DIRECTIONS
-        y = cross_selective_scan(*self.fused_scan_inputs(x),
-                                 self.A_log.view(k, dims, self.d_state), self.D.view(k, dims),
+        # the parameters as they are (the op reads them flat, direction-major)
+        y = cross_selective_scan(*self.fused_scan_inputs(x), self.A_log, self.D,
                                  self.dt_proj_bias, height, width)  # (B, L, D)
         return y.view(batch, height, width, dims).permute(0, 3, 1, 2)
 

@@ -16,7 +16,7 @@ Layout (channels last throughout, ``L = H * W`` pixels in row-major order,
     dt         (B, L, K, D)    step sizes before bias and softplus, dt_low @ dt_weight^T
                                per direction (computed by the op)
     bc         (B, L, K, 2N)   B then C of every direction
-    A_log      (K, D, N), skip (K, D), bias (K, D); the state matrix is A = -exp(A_log)
+    A_log      (K, D, N) or (K*D, N), skip and bias (K, D) or (K*D, ): read flat; A = -exp(A_log)
     y          (B, L, D)       the sum of the four directions' outputs
 
 Scan step ``t`` of direction ``k`` reads pixel ``pos_k(t)``: ``t`` (rows),
@@ -507,7 +507,7 @@ def _cdiv(a: int, b: int) -> int:
 
 
 def _check_inputs(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
-                  height: int, width: int):
+                  skip: Tensor, bias: Tensor, height: int, width: int):
     batch, length, dim = x.shape
     if length != height * width:
         raise ValueError(f'cross scan: x has {length} pixels, expected {height}x{width}')
@@ -522,6 +522,12 @@ def _check_inputs(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_lo
     if tuple(bc.shape) != (batch, length, NUM_DIRECTIONS, 2 * d_state):
         raise ValueError(f'cross scan: bc must be {(batch, length, NUM_DIRECTIONS, 2 * d_state)},'
                          f' got {tuple(bc.shape)}')
+    per_direction = dict(A_log=(A_log, dim * d_state), skip=(skip, dim), bias=(bias, dim))
+    for name, (t, numel) in per_direction.items():
+        numel *= NUM_DIRECTIONS
+        if t.numel() != numel:
+            raise ValueError(f'cross scan: {name} must hold {numel} elements (4 directions of '
+                             f'{dim} channels), got {tuple(t.shape)}')
     if d_state & (d_state - 1):
         raise ValueError(f'the Triton cross scan needs a power-of-two state size, got {d_state}')
 
@@ -549,10 +555,11 @@ def _unit_last_stride(t: Tensor) -> Tensor:
     return t if t.stride(-1) == 1 else t.contiguous()
 
 
-class CrossSelectiveScan(torch.autograd.Function):
-    """Autograd op of the fused four-direction scan (shapes in the module
-    docstring). Inputs may be float32 or bfloat16/float16; the recurrence
-    runs in float32 and y is float32."""
+class CrossSelectiveScan:
+    """Host code of the fused four-direction scan: its tile sizes, the split
+    of a sequence into segments, and the kernel launches of the forward and
+    the backward (shapes in the module docstring). Inputs may be float32 or
+    bfloat16/float16; the recurrence runs in float32 and y is float32."""
 
     # steps per chunk, and (channels per program, warps, pipeline stages) of
     # the forward and the backward kernels: the fastest of sweeps on an H200
@@ -576,7 +583,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         wanted = 1 if programs >= CrossSelectiveScan.split_below else min(
             num_chunks, _cdiv(CrossSelectiveScan.min_programs, programs))
         seg_chunks = _cdiv(num_chunks, wanted)
-        return seg_chunks, _cdiv(num_chunks, seg_chunks)
+        return seg_chunks, _num_segments(length, seg_chunks)
 
     @staticmethod
     def max_images(x: Tensor, dt_low: Tensor, bc: Tensor, d_state: int, backward: bool) -> int:
@@ -609,7 +616,7 @@ class CrossSelectiveScan(torch.autograd.Function):
         N, D), step sums (B, K, S, D)."""
         batch, _, dim = x.shape
         state = x.new_empty((batch, NUM_DIRECTIONS, split[1], d_state, dim), dtype=torch.float32)
-        return Segments(*split, state, x.new_empty(state.shape[:3] + (dim, )))
+        return Segments(*split, state, state.new_empty(state.shape[:3] + (dim, )))
 
     @staticmethod
     def _launch(kernel, tiles, inputs: ScanInputs, params: ScanParams, segments: Segments,
@@ -623,16 +630,21 @@ class CrossSelectiveScan(torch.autograd.Function):
                      num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
-    def forward(ctx, x, dt_low, dt_weight, bc, A_log, skip, bias, height, width):
-        _check_inputs(x, dt_low, dt_weight, bc, A_log, height, width)
+    def forward(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
+                skip: Tensor, bias: Tensor, height: int, width: int,
+                seg_chunks: int) -> Tuple[Tensor, Tensor, Tensor]:
+        """y (B, L, D), float32, and the segments' summaries the backward
+        starts from: states (B, K, S, N, D) and sums of step sizes (B, K, S,
+        D), for segments of ``seg_chunks`` chunks."""
+        _check_inputs(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width)
         dt = _step_sizes(dt_low, dt_weight)
         x, bc = _unit_last_stride(x), _unit_last_stride(bc)
         params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
         batch, length, dim = x.shape
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
         shape = MapShape.of(height, width, dim)
-        segments = CrossSelectiveScan._segments(
-            x, A_log.shape[-1], CrossSelectiveScan.segments(batch, dim, length))
+        segments = CrossSelectiveScan._segments(x, A_log.shape[-1],
+                                                (seg_chunks, _num_segments(length, seg_chunks)))
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_fwd_kernel,
                                    CrossSelectiveScan.fwd_tiles, inputs, params, segments, shape,
@@ -641,19 +653,22 @@ class CrossSelectiveScan(torch.autograd.Function):
         if segments.count > 1:
             launch(SUMMARY=True, WRITE_Y=False)
         launch(SUMMARY=False, WRITE_Y=True)
-        ctx.save_for_backward(x, dt_low, dt_weight, bc, *params, segments.state, segments.dsum)
-        ctx.shape = shape
-        ctx.split = segments[:2]
-        return y.sum(2)  # (B, L, K, D) -> (B, L, D)
+        return y.sum(2), segments.state, segments.dsum  # y: (B, L, K, D) -> (B, L, D)
 
     @staticmethod
-    def backward(ctx, dy):
-        x, dt_low, dt_weight, bc, A_log, skip, bias, seg_state, seg_dsum = ctx.saved_tensors
+    def backward(dy: Tensor, x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor,
+                 A_log: Tensor, skip: Tensor, bias: Tensor, seg_state: Tensor, seg_dsum: Tensor,
+                 height: int, width: int, seg_chunks: int) -> Tuple[Tensor, ...]:
+        """Gradients of x, dt_low, dt_weight, bc, A_log, skip and bias, each
+        in its input's dtype and contiguous, from dy (B, L, D) and the
+        forward's inputs and summaries."""
         dt = _step_sizes(dt_low, dt_weight)
-        params = ScanParams(A_log, skip, bias)
+        x, bc = _unit_last_stride(x), _unit_last_stride(bc)
+        params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
         inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
-        shape = ctx.shape
         batch, length, dim = x.shape
+        shape = MapShape.of(height, width, dim)
+        split = (seg_chunks, seg_state.shape[2])
         d_state = A_log.shape[-1]
         num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
         # the state before every chunk, (B, K, num_chunks, N, D)
@@ -661,7 +676,7 @@ class CrossSelectiveScan(torch.autograd.Function):
                              dtype=torch.float32)
         # a PixelMajor of states stands in for y, which this launch does not write
         CrossSelectiveScan._launch(_cross_scan_fwd_kernel, CrossSelectiveScan.fwd_tiles, inputs,
-                                   params, Segments(*ctx.split, seg_state, seg_dsum), shape,
+                                   params, Segments(*split, seg_state, seg_dsum), shape,
                                    PixelMajor.of(states), states, SUMMARY=False, WRITE_Y=False,
                                    WRITE_STATES=True)
         dy = _unit_last_stride(dy)
@@ -674,21 +689,87 @@ class CrossSelectiveScan(torch.autograd.Function):
         dparams = ScanParams(*(torch.zeros_like(p) for p in params))
         grads = ScanGrads(PixelMajor.of(dx), PixelMajor.of(ddt), PixelMajor.of(dbc), dparams)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_bwd_kernel, tiles,
-                                   inputs, params,
-                                   CrossSelectiveScan._segments(x, d_state, ctx.split), shape,
-                                   states, PixelMajor.of(dy), grads)
-        if ctx.split[1] > 1:
+                                   inputs, params, CrossSelectiveScan._segments(x, d_state, split),
+                                   shape, states, PixelMajor.of(dy), grads)
+        if split[1] > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
         ddt_low = torch.einsum('blkd,kdr->blkr', ddt, dt_weight.to(ddt.dtype))
-        ddt_weight = torch.einsum('blkd,blkr->kdr', ddt, dt_low).to(dt_weight.dtype)
-        return (dx.sum(2).to(x.dtype), ddt_low, ddt_weight, dbc.sum(3).to(bc.dtype), *dparams,
-                None, None)
+        ddt_weight = torch.einsum('blkd,blkr->kdr', ddt, dt_low)
+        grads = (dx.sum(2), ddt_low, ddt_weight, dbc.sum(3)) + tuple(dparams)
+        inputs = (x, dt_low, dt_weight, bc, A_log, skip, bias)
+        return tuple(g.to(t.dtype).contiguous() for g, t in zip(grads, inputs))
 
 
-# torch.compile leaves the op out of its graphs (a graph break): its Triton
-# kernels are tuned by hand and their launch code is plain Python
-@torch.compiler.disable
+def _num_segments(length: int, seg_chunks: int) -> int:
+    """Segments of ``seg_chunks`` chunks in a sequence of ``length`` steps."""
+    return _cdiv(_cdiv(length, CrossSelectiveScan.block_t), seg_chunks)
+
+
+# The scan as two custom operators: torch.compile keeps them in its graphs as
+# opaque calls (their fakes give the outputs' shapes), with no graph break
+# around them, and autograd calls the backward operator.
+# inductor hands them their inputs with the strides eager PyTorch would give
+@torch.library.custom_op('msm_mm::cross_selective_scan', mutates_args=(),
+                         tags=(torch.Tag.needs_exact_strides, ))
+def _scan_op(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
+             skip: Tensor, bias: Tensor, height: int, width: int,
+             seg_chunks: int) -> Tuple[Tensor, Tensor, Tensor]:
+    return CrossSelectiveScan.forward(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width,
+                                      seg_chunks)
+
+
+@_scan_op.register_fake
+def _(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width, seg_chunks):
+    batch, length, dim = x.shape
+    state = x.new_empty((batch, NUM_DIRECTIONS, _num_segments(length, seg_chunks),
+                         A_log.shape[-1], dim), dtype=torch.float32)
+    dsum = state.new_empty(state.shape[:3] + (dim, ))
+    return x.new_empty(x.shape, dtype=torch.float32), state, dsum
+
+
+@torch.library.custom_op('msm_mm::cross_selective_scan_backward', mutates_args=(),
+                         tags=(torch.Tag.needs_exact_strides, ))
+def _scan_backward_op(dy: Tensor, x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor,
+                      A_log: Tensor, skip: Tensor, bias: Tensor, seg_state: Tensor,
+                      seg_dsum: Tensor, height: int, width: int,
+                      seg_chunks: int) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                Tensor]:
+    return CrossSelectiveScan.backward(dy, x, dt_low, dt_weight, bc, A_log, skip, bias,
+                                       seg_state, seg_dsum, height, width, seg_chunks)
+
+
+@_scan_backward_op.register_fake
+def _(dy, x, dt_low, dt_weight, bc, A_log, skip, bias, seg_state, seg_dsum, height, width,
+      seg_chunks):
+    return tuple(torch.empty_like(t, memory_format=torch.contiguous_format)
+                 for t in (x, dt_low, dt_weight, bc, A_log, skip, bias))
+
+
+def _save_for_backward(ctx, inputs, output):
+    *tensors, height, width, seg_chunks = inputs
+    _, seg_state, seg_dsum = output
+    ctx.mark_non_differentiable(seg_state, seg_dsum)
+    ctx.save_for_backward(*tensors, seg_state, seg_dsum)
+    ctx.map_and_split = (height, width, seg_chunks)
+
+
+def _backward(ctx, dy, _state_grad, _dsum_grad):
+    grads = _scan_backward_op(dy, *ctx.saved_tensors, *ctx.map_and_split)
+    return grads + (None, None, None)  # height, width, seg_chunks
+
+
+_scan_op.register_autograd(_backward, setup_context=_save_for_backward)
+
+
+def _scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor, skip: Tensor,
+          bias: Tensor, height: int, width: int) -> Tensor:
+    """y (B, L, D) of one launch of the op, split into segments as
+    :meth:`CrossSelectiveScan.segments` says."""
+    seg_chunks, _ = CrossSelectiveScan.segments(x.shape[0], x.shape[2], x.shape[1])
+    return _scan_op(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width, seg_chunks)[0]
+
+
 def cross_selective_scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor,
                          A_log: Tensor, skip: Tensor, bias: Tensor, height: int,
                          width: int) -> Tensor:
@@ -702,10 +783,10 @@ def cross_selective_scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tenso
             ``dt = dt_low @ dt_weight^T`` per direction, (B, H*W, 4, D), and
             softplus(dt + bias) is the step.
         bc (Tensor): B and C of each direction, (B, H*W, 4, 2N).
-        A_log (Tensor): Logarithms of minus the state matrices, (4, D, N):
-            A = -exp(A_log).
-        skip (Tensor): Skip weights D, (4, D).
-        bias (Tensor): Step-size biases, (4, D).
+        A_log (Tensor): Logarithms of minus the state matrices, (4, D, N)
+            or (4*D, N): A = -exp(A_log).
+        skip (Tensor): Skip weights D, (4, D) or (4*D, ).
+        bias (Tensor): Step-size biases, (4, D) or (4*D, ).
         height (int): H.
         width (int): W.
 
@@ -730,10 +811,9 @@ def cross_selective_scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tenso
                          f'buffers larger than the Triton kernels\' 32-bit offsets reach '
                          f'({MAX_ELEMENTS} elements); use scan_backend "mamba_ssm" or "torch"')
     if x.shape[0] <= images:
-        return CrossSelectiveScan.apply(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width)
+        return _scan(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width)
     # a batch whose buffers the offsets cannot reach is scanned in parts
     return torch.cat([
-        CrossSelectiveScan.apply(x[i:i + images], dt_low[i:i + images], dt_weight,
-                                 bc[i:i + images], A_log, skip, bias, height, width)
-        for i in range(0, x.shape[0], images)
+        _scan(x[i:i + images], dt_low[i:i + images], dt_weight, bc[i:i + images], A_log, skip,
+              bias, height, width) for i in range(0, x.shape[0], images)
     ])

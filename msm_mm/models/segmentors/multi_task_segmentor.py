@@ -46,8 +46,8 @@ class MultiTaskSegmentor(BaseModel):
             The losses and the optimizer step stay eager. Defaults to False.
         compile (bool | dict): Run the backbone and the decode head through
             ``torch.compile`` in training steps on CUDA inputs (fused
-            elementwise work and layout changes; the Triton scan itself is
-            left out of the graphs); a dict gives ``torch.compile``'s
+            elementwise work and layout changes; the Triton scan is an
+            opaque operator in the graphs); a dict gives ``torch.compile``'s
             arguments. Defaults to False.
 
         Both options act through :class:`TrunkAccelerator`, in single-process

@@ -39,14 +39,10 @@ class TrunkAccelerator:
             ``torch.compile`` in training steps on CUDA inputs. Evaluation
             runs the modules as they are: every new evaluation size would
             cost minutes of compilation. A dict gives ``torch.compile``'s
-            arguments (default ``dynamic=False``); dynamo's recompile limit,
-            a process-wide setting, is raised to :attr:`recompile_limit`.
+            arguments (default ``dynamic=False``). The Triton scan is an
+            operator of the compiled graphs: each module compiles to one
+            graph.
     """
-
-    #: versions of one compiled frame that ``compile`` lets dynamo keep: every
-    #: scan call is a graph break, and the code after it is compiled once per
-    #: feature map size, more than dynamo's default of 8 versions
-    recompile_limit = 64
 
     def __init__(self,
                  segmentor: nn.Module,
@@ -56,8 +52,6 @@ class TrunkAccelerator:
         self.compiled: Optional[Tuple[nn.Module, nn.Module]] = None
         compile_cfg = option_arguments(compile)
         if compile_cfg is not None:
-            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit,
-                                                       self.recompile_limit)
             self.compiled = tuple(
                 torch.compile(m, **{'dynamic': False, **compile_cfg})
                 for m in (segmentor.backbone, segmentor.decode_head))
