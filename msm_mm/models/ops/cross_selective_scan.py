@@ -707,9 +707,9 @@ def _num_segments(length: int, seg_chunks: int) -> int:
 
 
 # The scan as two custom operators: torch.compile keeps them in its graphs as
-# opaque calls (their fakes give the outputs' shapes), with no graph break
-# around them, and autograd calls the backward operator.
-# inductor hands them their inputs with the strides eager PyTorch would give
+# opaque calls (their fakes give the outputs' shapes, strides and dtypes), with
+# no graph break around them, and hands them their inputs with the strides
+# eager PyTorch gives (needs_exact_strides); autograd calls the backward one.
 @torch.library.custom_op('msm_mm::cross_selective_scan', mutates_args=(),
                          tags=(torch.Tag.needs_exact_strides, ))
 def _scan_op(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
