@@ -611,12 +611,13 @@ class CrossSelectiveScan:
         return images
 
     @staticmethod
-    def _segments(x: Tensor, d_state: int, split: Tuple[int, int]) -> Segments:
-        """The split ``(chunks, count)`` with empty summaries: states (B, K, S,
-        N, D), step sums (B, K, S, D)."""
-        batch, _, dim = x.shape
-        state = x.new_empty((batch, NUM_DIRECTIONS, split[1], d_state, dim), dtype=torch.float32)
-        return Segments(*split, state, state.new_empty(state.shape[:3] + (dim, )))
+    def _segments(x: Tensor, d_state: int, seg_chunks: int) -> Segments:
+        """Segments of ``seg_chunks`` chunks over x's sequence with empty
+        float32 summaries: states (B, K, S, N, D), step sums (B, K, S, D)."""
+        batch, length, dim = x.shape
+        count = _num_segments(length, seg_chunks)
+        state = x.new_empty((batch, NUM_DIRECTIONS, count, d_state, dim), dtype=torch.float32)
+        return Segments(seg_chunks, count, state, state.new_empty(state.shape[:3] + (dim, )))
 
     @staticmethod
     def _launch(kernel, tiles, inputs: ScanInputs, params: ScanParams, segments: Segments,
@@ -630,6 +631,19 @@ class CrossSelectiveScan:
                      num_warps=num_warps, num_stages=num_stages, **meta)
 
     @staticmethod
+    def _operands(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
+                  skip: Tensor, bias: Tensor, height: int,
+                  width: int) -> Tuple[ScanInputs, ScanParams, MapShape]:
+        """What both passes hand the kernels: the per-pixel inputs (dt
+        computed from its projection), the parameters in float32 and the
+        map's shape."""
+        dt = _step_sizes(dt_low, dt_weight)
+        x, bc = _unit_last_stride(x), _unit_last_stride(bc)
+        params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
+        inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
+        return inputs, params, MapShape.of(height, width, x.shape[2])
+
+    @staticmethod
     def forward(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
                 skip: Tensor, bias: Tensor, height: int, width: int,
                 seg_chunks: int) -> Tuple[Tensor, Tensor, Tensor]:
@@ -637,14 +651,10 @@ class CrossSelectiveScan:
         starts from: states (B, K, S, N, D) and sums of step sizes (B, K, S,
         D), for segments of ``seg_chunks`` chunks."""
         _check_inputs(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width)
-        dt = _step_sizes(dt_low, dt_weight)
-        x, bc = _unit_last_stride(x), _unit_last_stride(bc)
-        params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
+        inputs, params, shape = CrossSelectiveScan._operands(x, dt_low, dt_weight, bc, A_log,
+                                                             skip, bias, height, width)
         batch, length, dim = x.shape
-        inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
-        shape = MapShape.of(height, width, dim)
-        segments = CrossSelectiveScan._segments(x, A_log.shape[-1],
-                                                (seg_chunks, _num_segments(length, seg_chunks)))
+        segments = CrossSelectiveScan._segments(x, A_log.shape[-1], seg_chunks)
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_fwd_kernel,
                                    CrossSelectiveScan.fwd_tiles, inputs, params, segments, shape,
@@ -662,26 +672,24 @@ class CrossSelectiveScan:
         """Gradients of x, dt_low, dt_weight, bc, A_log, skip and bias, each
         in its input's dtype and contiguous, from dy (B, L, D) and the
         forward's inputs and summaries."""
-        dt = _step_sizes(dt_low, dt_weight)
-        x, bc = _unit_last_stride(x), _unit_last_stride(bc)
-        params = ScanParams(*(p.float().contiguous() for p in (A_log, skip, bias)))
-        inputs = ScanInputs(PixelMajor.of(x), PixelMajor.of(dt), PixelMajor.of(bc))
+        inputs, params, shape = CrossSelectiveScan._operands(x, dt_low, dt_weight, bc, A_log,
+                                                             skip, bias, height, width)
         batch, length, dim = x.shape
-        shape = MapShape.of(height, width, dim)
-        split = (seg_chunks, seg_state.shape[2])
         d_state = A_log.shape[-1]
+        # the adjoint's summaries, split as the forward's
+        adjoint = CrossSelectiveScan._segments(x, d_state, seg_chunks)
         num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
         # the state before every chunk, (B, K, num_chunks, N, D)
         states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, d_state, dim),
                              dtype=torch.float32)
         # a PixelMajor of states stands in for y, which this launch does not write
         CrossSelectiveScan._launch(_cross_scan_fwd_kernel, CrossSelectiveScan.fwd_tiles, inputs,
-                                   params, Segments(*split, seg_state, seg_dsum), shape,
+                                   params, adjoint._replace(state=seg_state, dsum=seg_dsum), shape,
                                    PixelMajor.of(states), states, SUMMARY=False, WRITE_Y=False,
                                    WRITE_STATES=True)
         dy = _unit_last_stride(dy)
         dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
-        ddt = torch.empty_like(dx, dtype=dt.dtype)  # the kernel rounds to dt's dtype
+        ddt = torch.empty_like(dx, dtype=inputs.dt.ptr.dtype)  # the kernel rounds to dt's dtype
         # dB and dC of every channel block, summed below: (B, L, K, blocks, 2N)
         tiles = CrossSelectiveScan.bwd_tiles
         dbc = x.new_empty(bc.shape[:3] + (_cdiv(dim, tiles[0]), 2 * d_state),
@@ -689,16 +697,15 @@ class CrossSelectiveScan:
         dparams = ScanParams(*(torch.zeros_like(p) for p in params))
         grads = ScanGrads(PixelMajor.of(dx), PixelMajor.of(ddt), PixelMajor.of(dbc), dparams)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_bwd_kernel, tiles,
-                                   inputs, params, CrossSelectiveScan._segments(x, d_state, split),
-                                   shape, states, PixelMajor.of(dy), grads)
-        if split[1] > 1:
+                                   inputs, params, adjoint, shape, states, PixelMajor.of(dy), grads)
+        if adjoint.count > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
         ddt_low = torch.einsum('blkd,kdr->blkr', ddt, dt_weight.to(ddt.dtype))
         ddt_weight = torch.einsum('blkd,blkr->kdr', ddt, dt_low)
         grads = (dx.sum(2), ddt_low, ddt_weight, dbc.sum(3)) + tuple(dparams)
-        inputs = (x, dt_low, dt_weight, bc, A_log, skip, bias)
-        return tuple(g.to(t.dtype).contiguous() for g, t in zip(grads, inputs))
+        differentiated = (x, dt_low, dt_weight, bc, A_log, skip, bias)
+        return tuple(g.to(t.dtype).contiguous() for g, t in zip(grads, differentiated))
 
 
 def _num_segments(length: int, seg_chunks: int) -> int:
@@ -721,11 +728,8 @@ def _scan_op(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Te
 
 @_scan_op.register_fake
 def _(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width, seg_chunks):
-    batch, length, dim = x.shape
-    state = x.new_empty((batch, NUM_DIRECTIONS, _num_segments(length, seg_chunks),
-                         A_log.shape[-1], dim), dtype=torch.float32)
-    dsum = state.new_empty(state.shape[:3] + (dim, ))
-    return x.new_empty(x.shape, dtype=torch.float32), state, dsum
+    segments = CrossSelectiveScan._segments(x, A_log.shape[-1], seg_chunks)
+    return x.new_empty(x.shape, dtype=torch.float32), segments.state, segments.dsum
 
 
 @torch.library.custom_op('msm_mm::cross_selective_scan_backward', mutates_args=(),
