@@ -131,6 +131,7 @@ def test_segment_summaries_are_float32_for_any_input_dtype():
     import torch
 
     from msm_mm.models.ops.cross_selective_scan import CrossSelectiveScan
+
     # 35 steps: 5 chunks, in 3 segments of 2 chunks
     segments = CrossSelectiveScan._segments(torch.zeros(2, 35, 6, dtype=torch.bfloat16), 4, 2)
     assert segments.state.shape == (2, 4, 3, 4, 6) and segments.dsum.shape == (2, 4, 3, 6)
