@@ -311,12 +311,21 @@ def test_compiled_modules_run_in_training_steps_on_cuda_inputs_only(monkeypatch)
     assert accelerator.modules_for(CudaInputs()) == plain
 
 
-@pytest.mark.parametrize('option, kwargs', [(True, dict(dynamic=False)),
-                                            (dict(dynamic=True, mode='max-autotune'),
-                                             dict(dynamic=True, mode='max-autotune'))])
+EMULATE = {'emulate_precision_casts': True}
+
+
+@pytest.mark.parametrize('option, kwargs', [
+    (True, dict(dynamic=False, options=EMULATE)),
+    (dict(dynamic=True, mode='max-autotune'),
+     dict(dynamic=True, options={**torch._inductor.list_mode_options('max-autotune', True),
+                                 **EMULATE})),
+    (dict(options={'emulate_precision_casts': False}),
+     dict(dynamic=False, options={'emulate_precision_casts': False})),
+    (dict(backend='aot_eager'), dict(dynamic=False, backend='aot_eager'))])
 def test_compile_passes_its_arguments(monkeypatch, option, kwargs):
-    """``compile`` defaults to static shapes; a dict's arguments (``dynamic``
-    among them) reach ``torch.compile`` for the backbone and the head."""
+    """``compile`` defaults to static shapes and, with inductor, to rounding
+    as eager autocast does; a dict's arguments (a mode as its inductor
+    options) reach ``torch.compile`` for the backbone and the head."""
     calls = []
     monkeypatch.setattr(torch, 'compile', lambda module, **kw: calls.append((module, kw)))
     model = build(False, compile=option)

@@ -47,8 +47,9 @@ class MultiTaskSegmentor(BaseModel):
         compile (bool | dict): Run the backbone and the decode head through
             ``torch.compile`` in training steps on CUDA inputs (fused
             elementwise work and layout changes; the Triton scan is an
-            opaque operator in the graphs); a dict gives ``torch.compile``'s
-            arguments. Defaults to False.
+            operator in the graphs); a dict gives ``torch.compile``'s
+            arguments (:func:`~.trunk_accelerator.compile_arguments`).
+            Defaults to False.
 
         Both options act through :class:`TrunkAccelerator`, in single-process
         and distributed runs alike.
