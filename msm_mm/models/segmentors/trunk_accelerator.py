@@ -32,9 +32,10 @@ def compile_arguments(compile_cfg: dict) -> dict:
     option says otherwise. Without it, inductor's fused kernels keep bf16
     intermediates in float32 where eager autocast rounds them: in the tiny
     model of the CUDA tests, some bf16 gradients of the scan parameters were
-    then up to five times as far from float32 as eager bf16's; with it, the
-    compiled and the eager bf16 gradients agree closely. A ``mode`` becomes
-    its inductor options, since ``torch.compile`` takes either, not both."""
+    then up to five times as far from float32 as eager bf16's; with it,
+    compiled and eager bf16 gradients differed by at most 4% of each
+    gradient's largest element. A ``mode`` becomes its inductor options,
+    since ``torch.compile`` takes either, not both."""
     kwargs = {'dynamic': False, **compile_cfg}
     if kwargs.get('backend', 'inductor') != 'inductor':
         return kwargs
