@@ -28,6 +28,7 @@ import os.path as osp
 import re
 import subprocess
 import tempfile
+from typing import Callable
 
 import torch
 import triton
@@ -113,7 +114,7 @@ def sass_counts(cubin: bytes, cuobjdump: str) -> dict:
 
 
 def scan_kernels(batch: int, channels: int, height: int, width: int, d_state: int,
-                 dt_rank: int, dtype: torch.dtype) -> callable:
+                 dt_rank: int, dtype: torch.dtype) -> Callable[[], None]:
     """A function that runs the op's forward and backward host code once on
     random CPU tensors of this shape."""
     length = height * width
