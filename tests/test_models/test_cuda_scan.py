@@ -75,6 +75,26 @@ def test_triton_cross_scan_equals_torch(size, dims):
 
 
 @needs_triton
+@pytest.mark.parametrize('bwd_tiles', [(4, 1, 1), (8, 2, 1), (16, 1, 1)])
+def test_triton_cross_scan_backward_tiles(bwd_tiles, monkeypatch):
+    """Other channel blocks and warps in the backward (its sums over a block's
+    channels shuffle between lanes) give the default tiles' gradients, on a
+    channel count no tile divides."""
+    from msm_mm.models.ops.cross_selective_scan import CrossSelectiveScan
+    torch.manual_seed(0)
+    core = CrossScanCore(37, dt_rank=3, d_state=16, backend='triton').cuda()
+    x = torch.randn(2, 37, 29, 43, device='cuda', requires_grad=True)
+    params = [x] + list(core.parameters())
+    grad = torch.randn(2, 37, 29, 43, device='cuda')
+    want = torch.autograd.grad(core._forward_fused(x), params, grad)
+    monkeypatch.setattr(CrossSelectiveScan, 'bwd_tiles', bwd_tiles)
+    got = torch.autograd.grad(core._forward_fused(x), params, grad)
+    for name, g, w in zip(['x'] + [n for n, _ in core.named_parameters()], got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4 * w.abs().max().item() + 1e-6,
+                                   msg=lambda m: f'{name}: {m}')
+
+
+@needs_triton
 @pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
 def test_triton_scan_operators_match_their_fakes(dtype):
     """What torch.compile plans with (the operators' fakes: shapes, strides,

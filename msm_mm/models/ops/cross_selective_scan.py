@@ -42,10 +42,14 @@ state and keeps its end state and the sum of its step sizes (its decay is
 summaries of the segments before it fold to. The backward does the same for
 the adjoint recurrence, from the end. It recomputes the chunk-start states
 (one forward pass, not stored by the forward) and runs the adjoint in
-reverse chunk by chunk. Gradients of A_log, skip and bias are atomic float32
-sums over programs, so their last bits depend on the order the programs run
-in (as with mamba-ssm's kernel); those of B and C are written per channel
-block and summed after the kernel. The op computes dt itself and keeps only
+reverse chunk by chunk, taking each step's ``decay[t + 1]`` from the
+chunk's own decays shifted by a row. Gradients of A_log, skip and bias are
+atomic float32 sums over programs, so their last bits depend on the order
+the programs run in (as with mamba-ssm's kernel); those of B and C are
+summed over the program's channels, which span the lanes of its warp, by
+shuffles that halve the rows at every lane pair (each lane keeps a share of
+the sums instead of a copy of all), written per channel block and summed
+over the blocks after the kernel. The op computes dt itself and keeps only
 dt_low and dt_weight for the backward, which computes dt again: dt is four
 times the map, the largest activation a scan would otherwise keep until its
 backward.
@@ -86,6 +90,14 @@ if os.environ.get('TRITON_INTERPRET') == '1':  # the interpreter runs no PTX
     @triton.jit
     def _exp2(x):
         return tl.math.exp2(x)
+
+    @triton.jit
+    def _swap_channels(x, bit: tl.constexpr):
+        R: tl.constexpr = x.shape[0]
+        N: tl.constexpr = x.shape[1]
+        D: tl.constexpr = x.shape[2]
+        pairs = tl.reshape(x, (R, N, D // (2 * bit), 2, bit))
+        return tl.reshape(tl.flip(pairs, 3), (R, N, D))
 else:
 
     @triton.jit
@@ -95,6 +107,20 @@ else:
         subnormal range fix to it."""
         return tl.inline_asm_elementwise('ex2.approx.ftz.f32 $0, $1;', '=f,f', [x],
                                          dtype=tl.float32, is_pure=True, pack=1)
+
+    @triton.jit
+    def _swap_channels(x, bit: tl.constexpr):
+        """x (R, N, BLOCK_D) at channel ``d ^ bit`` in place of channel ``d``
+        (``bit`` a power of two below BLOCK_D): one warp shuffle per element.
+        The channels of a tile span the lanes of a warp, channel ``d`` of a
+        channel block in lane ``d`` (mod BLOCK_D), the layout Triton gives
+        the kernels' (BLOCK_T, N, BLOCK_D) tiles (the CUDA tests check the
+        gradients this computes)."""
+        lanes = tl.full(x.shape, bit, tl.int32)
+        swapped = tl.inline_asm_elementwise('shfl.sync.bfly.b32 $0, $1, $2, 0x1f, 0xffffffff;',
+                                            '=r,r,r', [x.to(tl.int32, bitcast=True), lanes],
+                                            dtype=tl.int32, is_pure=True, pack=1)
+        return swapped.to(tl.float32, bitcast=True)
 
 
 @triton.jit
@@ -231,12 +257,112 @@ def _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape, bias, N: tl.constexpr)
 
 
 @triton.jit
-def _chunk_states(delta, u, Bt, A2, h0):
+def _pairs(x):
+    """Rows ``2i`` and rows ``2i + 1`` of a (2R, ...) tile, two (R, ...)
+    tiles (2-D or 3-D)."""
+    R: tl.constexpr = x.shape[0] // 2
+    if len(x.shape) == 3:
+        return tl.split(tl.permute(tl.reshape(x, (R, 2, x.shape[1], x.shape[2])), (0, 2, 3, 1)))
+    else:
+        return tl.split(tl.permute(tl.reshape(x, (R, 2, x.shape[1])), (0, 2, 1)))
+
+
+@triton.jit
+def _interleave(even, odd):
+    """The (2R, ...) tile of rows ``even[i]`` at ``2i`` and ``odd[i]`` at
+    ``2i + 1``."""
+    R: tl.constexpr = even.shape[0]
+    if len(even.shape) == 3:
+        return tl.reshape(tl.permute(tl.join(even, odd), (0, 3, 1, 2)),
+                          (2 * R, even.shape[1], even.shape[2]))
+    else:
+        return tl.reshape(tl.permute(tl.join(even, odd), (0, 2, 1)), (2 * R, even.shape[1]))
+
+
+@triton.jit
+def _shift_up(x, after):
+    """Row ``t + 1`` of a tile of 2, 4 or 8 rows at row ``t``, and ``after``
+    (one row) at the last. The rows lie in each thread's registers, so this
+    renames registers; the shift of the rows ``2i`` is built the same way
+    from their own rows ``2i`` and ``2i + 1``."""
+    tl.static_assert(x.shape[0] == 2 or x.shape[0] == 4 or x.shape[0] == 8,
+                     '_shift_up takes tiles of 2, 4 or 8 rows')
+    even, odd = _pairs(x)  # rows 0, 2, 4, 6 and 1, 3, 5, 7 (of 8)
+    if x.shape[0] == 2:
+        even_up = after[None]
+    else:
+        even2, odd2 = _pairs(even)  # rows 0, 4 and 2, 6
+        if x.shape[0] == 4:
+            even2_up = after[None]
+        else:
+            even4, odd4 = _pairs(even2)  # rows 0 and 4
+            even2_up = _interleave(odd4, after[None])  # rows 4, after
+        even_up = _interleave(odd2, even2_up)  # rows 2, 4, 6, after
+    return _interleave(odd, even_up)
+
+
+@triton.jit
+def _steps(c, BLOCK_T: tl.constexpr, BLOCK_D: tl.constexpr):
+    """The steps of chunk ``c``, (BLOCK_T, 1, BLOCK_D), the same in every
+    channel."""
+    return c * BLOCK_T + tl.arange(0, BLOCK_T)[:, None, None] + \
+        tl.zeros([1, 1, BLOCK_D], dtype=tl.int32)
+
+
+@triton.jit
+def _sum_channel_pairs(x, rows, bit: tl.constexpr):
+    """x (R, N, BLOCK_D) summed over the channels ``d`` and ``d ^ bit``, half
+    its rows to a channel: rows ``2i + 1`` where ``d`` has ``bit``, rows
+    ``2i`` elsewhere; (R / 2, N, BLOCK_D), and the same half of ``rows`` (R,
+    1, BLOCK_D), the steps the rows hold."""
+    upper = (tl.arange(0, x.shape[2]) & bit != 0)[None, None, :]
+    even, odd = _pairs(x)
+    row_even, row_odd = _pairs(rows)
+    return (tl.where(upper, odd, even) + _swap_channels(tl.where(upper, even, odd), bit),
+            tl.where(upper, row_odd, row_even))
+
+
+@triton.jit
+def _channel_block_sums(first, second, rows):
+    """The sums over a channel block of two (BLOCK_T, N, BLOCK_D) tiles,
+    spread over the block's channels instead of copied to each: (2 *
+    BLOCK_T / BLOCK_D, N, BLOCK_D) sums, ``first``'s at even channels and
+    ``second``'s at odd ones, and the steps (same shape but N = 1) they are
+    of, from ``rows`` (BLOCK_T, 1, BLOCK_D), the steps of the tiles' rows.
+    Halving the rows at each lane pair but the last takes half the shuffles
+    and additions of a sum copied to every channel."""
+    BLOCK_D: tl.constexpr = first.shape[2]
+    tl.static_assert(BLOCK_D <= 16 and 2 * first.shape[0] >= BLOCK_D,
+                     'channel blocks of at most 16 and 2 * BLOCK_T channels')
+    if BLOCK_D >= 16:
+        first, rows8 = _sum_channel_pairs(first, rows, 8)
+        second, rows8 = _sum_channel_pairs(second, rows, 8)
+        rows = rows8
+    if BLOCK_D >= 8:
+        first, rows4 = _sum_channel_pairs(first, rows, 4)
+        second, rows4 = _sum_channel_pairs(second, rows, 4)
+        rows = rows4
+    if BLOCK_D >= 4:
+        first, rows2 = _sum_channel_pairs(first, rows, 2)
+        second, rows2 = _sum_channel_pairs(second, rows, 2)
+        rows = rows2
+    odd = (tl.arange(0, BLOCK_D) % 2 == 1)[None, None, :]
+    return tl.where(odd, second, first) + _swap_channels(tl.where(odd, first, second), 1), rows
+
+
+@triton.jit
+def _decays(delta, A2):
+    """The decays ``exp(delta * A)`` (BLOCK_T, N, BLOCK_D) of step sizes
+    (BLOCK_T, BLOCK_D); ``A2`` is A * LOG2E."""
+    return _exp2(delta[:, None, :] * A2[None, :, :])
+
+
+@triton.jit
+def _chunk_states(decay, delta, u, Bt, h0):
     """The states (BLOCK_T, N, BLOCK_D) of a chunk's steps from the state
-    before it, h0 (N, BLOCK_D), and the inputs ``delta * u * B`` they add;
-    ``A2`` is A * LOG2E. Rows of steps past the end are not used (their u,
-    B and C are zero)."""
-    decay = _exp2(delta[:, None, :] * A2[None, :, :])
+    before it, h0 (N, BLOCK_D), and the inputs ``delta * u * B`` they add,
+    given the steps' decays (:func:`_decays`). Rows of steps past the end are
+    not used (their u, B and C are zero)."""
     inp = (delta * u)[:, None, :] * Bt[:, :, None]
     # h0 enters with the first step's input, so the scan's running products of
     # the decays go unused (and are not computed)
@@ -336,22 +462,31 @@ def _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, c, offs_d, mask_d, shape, bi
                       N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
                       SUMMARY: tl.constexpr):
     """What the backward reads for chunk ``c``: :func:`_chunk_inputs`, dy
-    (BLOCK_T, BLOCK_D), the mask and raw step sizes of steps ``t + 1``, and the
-    stored state before the chunk (N, BLOCK_D; zeros in the summary pass,
-    which does not use it)."""
+    (BLOCK_T, BLOCK_D) and the stored state before the chunk (N, BLOCK_D;
+    zeros in the summary pass, which does not use it)."""
     t = c * BLOCK_T + tl.arange(0, BLOCK_T)
     pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape,
                                                     bias, N)
     dy_t = tl.load(_at(dy, b, pos, 0)[:, None] + offs_d[None, :], mask=mask,
                    other=0.).to(tl.float32)
-    _, dt, _ = inputs
-    _, mask_t1, _, v1 = _chunk_step_sizes(dt, b, k, t + 1, offs_d, mask_d, shape, bias)
     if SUMMARY:
         h0 = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     else:
         h0 = tl.load(_chunk_state(states_ptr, b, k, c, shape, offs_d, N, BLOCK_T),
                      mask=mask_d[None, :], other=0.)
-    return pos, mask_t, mask, u, v, Bt, Ct, dy_t, mask_t1, v1, h0
+    return pos, mask_t, mask, u, v, Bt, Ct, dy_t, h0
+
+
+@triton.jit
+def _first_step(inputs, b, k, c, offs_d, mask_d, shape, bias, A2, BLOCK_T: tl.constexpr):
+    """The step size (BLOCK_D) and decays (N, BLOCK_D) of the first step of
+    chunk ``c`` (those of softplus(bias) past the end of the sequence)."""
+    x, dt, bc = inputs
+    pos, mask_t, mask, v = _chunk_step_sizes(dt, b, k, c * BLOCK_T + tl.arange(0, BLOCK_T),
+                                             offs_d, mask_d, shape, bias)
+    delta, dsoftplus = _softplus(v)
+    delta0 = _first(delta)
+    return delta0, _exp2(delta0[None, :] * A2)
 
 
 # Two rules of Triton 3.6 for the kernels below: no argument may be called
@@ -396,7 +531,7 @@ def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, 
             tl.store(_chunk_state(states_ptr, b, k, c, shape, offs_d, N, BLOCK_T), h,
                      mask=mask_d[None, :])
         delta, _ = _softplus(v)
-        _, h_all = _chunk_states(delta, u, Bt, A2, h)  # (BLOCK_T, N, BLOCK_D)
+        _, h_all = _chunk_states(_decays(delta, A2), delta, u, Bt, h)  # (BLOCK_T, N, BLOCK_D)
         if WRITE_Y:
             out = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
             tl.store(_at(y, b, pos, k)[:, None] + offs_d[None, :], out, mask=mask)
@@ -439,26 +574,31 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
     dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
+    # the step size and decays of the step after the segment: the last row of
+    # the first chunk's decay[t + 1] (below)
+    delta_after, decay_after = _first_step(inputs, b, k, end, offs_d, mask_d, shape, bias, A2,
+                                           BLOCK_T)
     nxt = _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, end - 1, offs_d, mask_d, shape, bias,
                             N, BLOCK_D, BLOCK_T, SUMMARY)
     for i in range(end - first):
-        pos, mask_t, mask, u, v, Bt, Ct, dy_t, mask_t1, v1, h0 = nxt
+        pos, mask_t, mask, u, v, Bt, Ct, dy_t, h0 = nxt
         # issue the previous chunk's loads before this chunk's arithmetic (the
         # first chunk reloads itself)
         nxt = _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, tl.maximum(end - 2 - i, first),
                                 offs_d, mask_d, shape, bias, N, BLOCK_D, BLOCK_T, SUMMARY)
+        delta, dsoftplus = _softplus(v)
+        decay = _decays(delta, A2)
         if not SUMMARY:
             # recompute the states of the chunk from the stored state before it;
             # of them only dC and the part the decay carries, decay[t] * h[t-1] =
             # h[t] - input[t], are needed (kept live: one tile)
-            delta, dsoftplus = _softplus(v)
-            inp, h_all = _chunk_states(delta, u, Bt, A2, h0)
-            dC = tl.sum(h_all * dy_t[:, None, :], 2)
+            inp, h_all = _chunk_states(decay, delta, u, Bt, h0)
+            dC_terms = h_all * dy_t[:, None, :]  # summed over the channels below
             carried = h_all - inp
-        # decay[t + 1], then g in reverse (C and dy are zero past the end, and
-        # so is g there)
-        delta1, _ = _softplus(v1)
-        decay1 = _exp2(delta1[:, None, :] * A2[None, :, :])
+        # decay[t + 1]: this chunk's decays one row up, the first step after
+        # the chunk's at the last row; then g in reverse (C and dy are zero
+        # past the end, and so is g there)
+        decay1 = _shift_up(decay, decay_after)
         adj = Ct[:, :, None] * dy_t[:, None, :]
         # the reverse scan as a forward scan of the flipped chunk: the steps are
         # in each thread's registers, so a flip renames registers, where
@@ -470,7 +610,10 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         _, g = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0, _linear_recurrence)
         g = tl.flip(g, 0)  # (BLOCK_T, N, BLOCK_D)
         if SUMMARY:
-            dsum += tl.sum(tl.where(mask_t1[:, None], delta1, 0.), 0)
+            # delta[t + 1] over the segment's steps t
+            t1 = (end - 1 - i) * BLOCK_T + tl.arange(0, BLOCK_T) + 1
+            delta1 = _shift_up(delta, delta_after)
+            dsum += tl.sum(tl.where((t1 < height * width)[:, None], delta1, 0.), 0)
         else:
             g_carried = g * carried  # what reaches the step size through the decay
             gB = tl.sum(g * Bt[:, :, None], 1)
@@ -479,16 +622,19 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
             ddt = tl.where(mask, ddelta * dsoftplus, 0.)
             tl.store(_at(dx_out, b, pos, k)[:, None] + offs_d[None, :], dx, mask=mask)
             tl.store(_at(ddt_out, b, pos, k)[:, None] + offs_d[None, :], ddt, mask=mask)
-            dB = tl.sum(g * (delta * u)[:, None, :], 2)
-            # this channel block's dB and dC, (BLOCK_T, N) each
-            dbc = _at(dbc_out, b, pos, k)[:, None] + tl.program_id(1) * 2 * N + \
-                tl.arange(0, N)[None, :]
-            tl.store(dbc, dB, mask=mask_t[:, None])
-            tl.store(dbc + N, dC, mask=mask_t[:, None])
+            # this channel block's dB and dC, (BLOCK_T, N) each, spread over
+            # its channels: dB's sums at even channels, dC's at odd ones
+            sums, t = _channel_block_sums(g * (delta * u)[:, None, :], dC_terms,
+                                          _steps(end - 1 - i, BLOCK_T, BLOCK_D))
+            offs_n = tl.arange(0, N)[None, :, None] + N * (offs_d % 2)[None, None, :]
+            dbc = _at(dbc_out, b, _pixel(t, k, shape), k) + tl.program_id(1) * 2 * N + offs_n
+            tl.store(dbc, sums, mask=t < height * width)
             dA += tl.sum(g_carried * delta[:, None, :], 0)
             dskip += tl.sum(dy_t * u, 0)
             dbias += tl.sum(ddt, 0)
         g_next = _first(g)
+        delta_after = _first(delta)
+        decay_after = _first(decay)
     if SUMMARY:
         tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
         tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
