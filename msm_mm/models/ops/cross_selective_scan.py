@@ -570,6 +570,9 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         for i in range(num_segments - 1 - seg):  # g after this segment
             g_next = _fold(g_next, seg_state, seg_dsum, num_segments - 1 - i, A2, mask_d, dim,
                            N)
+    # g_next as a row of a chunk's tile: the loop then carries it in the tiles'
+    # layout (Triton would carry it in its loads', converting it twice a chunk)
+    g_next = _first(tl.zeros([BLOCK_T, N, BLOCK_D], dtype=tl.float32) + g_next[None, :, :])
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
