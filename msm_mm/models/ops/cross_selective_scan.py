@@ -90,14 +90,6 @@ if os.environ.get('TRITON_INTERPRET') == '1':  # the interpreter runs no PTX
     @triton.jit
     def _exp2(x):
         return tl.math.exp2(x)
-
-    @triton.jit
-    def _swap_channels(x, bit: tl.constexpr):
-        R: tl.constexpr = x.shape[0]
-        N: tl.constexpr = x.shape[1]
-        D: tl.constexpr = x.shape[2]
-        pairs = tl.reshape(x, (R, N, D // (2 * bit), 2, bit))
-        return tl.reshape(tl.flip(pairs, 3), (R, N, D))
 else:
 
     @triton.jit
@@ -108,19 +100,16 @@ else:
         return tl.inline_asm_elementwise('ex2.approx.ftz.f32 $0, $1;', '=f,f', [x],
                                          dtype=tl.float32, is_pure=True, pack=1)
 
-    @triton.jit
-    def _swap_channels(x, bit: tl.constexpr):
-        """x (R, N, BLOCK_D) at channel ``d ^ bit`` in place of channel ``d``
-        (``bit`` a power of two below BLOCK_D): one warp shuffle per element.
-        The channels of a tile span the lanes of a warp, channel ``d`` of a
-        channel block in lane ``d`` (mod BLOCK_D), the layout Triton gives
-        the kernels' (BLOCK_T, N, BLOCK_D) tiles (the CUDA tests check the
-        gradients this computes)."""
-        lanes = tl.full(x.shape, bit, tl.int32)
-        swapped = tl.inline_asm_elementwise('shfl.sync.bfly.b32 $0, $1, $2, 0x1f, 0xffffffff;',
-                                            '=r,r,r', [x.to(tl.int32, bitcast=True), lanes],
-                                            dtype=tl.int32, is_pure=True, pack=1)
-        return swapped.to(tl.float32, bitcast=True)
+
+@triton.jit
+def _swap_channels(x, bit: tl.constexpr):
+    """x (R, N, BLOCK_D) with channels ``d`` and ``d ^ bit`` swapped (``bit`` a
+    power of two below BLOCK_D)."""
+    R: tl.constexpr = x.shape[0]
+    N: tl.constexpr = x.shape[1]
+    D: tl.constexpr = x.shape[2]
+    pairs = tl.reshape(x, (R, N, D // (2 * bit), 2, bit))
+    return tl.reshape(tl.flip(pairs, 3), (R, N, D))
 
 
 @triton.jit
@@ -384,15 +373,25 @@ def _left(left, right):
 
 @triton.jit
 def _last(x):
-    """The last row of a (BLOCK_T, ...) tile (an ordered reduction that keeps
-    its right operand: a register read where the rows are in one thread)."""
+    """The last row of a (BLOCK_T, N, BLOCK_D) tile, whose rows lie in each
+    thread (an ordered reduction that keeps its right operand: a register
+    read there; see :func:`_first_row` for tiles laid out otherwise)."""
     return tl.reduce(x, 0, _right)
 
 
 @triton.jit
 def _first(x):
-    """The first row of a (BLOCK_T, ...) tile."""
+    """The first row of a (BLOCK_T, N, BLOCK_D) tile (as :func:`_last`)."""
     return tl.reduce(x, 0, _left)
+
+
+@triton.jit
+def _first_row(x):
+    """The first row of a (BLOCK_T, BLOCK_D) tile, as a sum with the other rows
+    zeroed: exact, and right wherever the compiler lays the rows out (an
+    ordered reduction across lanes is not: Triton combines lanes in either
+    order)."""
+    return tl.sum(tl.where((tl.arange(0, x.shape[0]) == 0)[:, None], x, 0.), 0)
 
 
 @triton.jit
@@ -485,8 +484,7 @@ def _first_step(inputs, b, k, c, offs_d, mask_d, shape, bias, A2, BLOCK_T: tl.co
     pos, mask_t, mask, v = _chunk_step_sizes(dt, b, k, c * BLOCK_T + tl.arange(0, BLOCK_T),
                                              offs_d, mask_d, shape, bias)
     delta, dsoftplus = _softplus(v)
-    delta0 = _first(delta)
-    return delta0, _exp2(delta0[None, :] * A2)
+    return _first_row(delta), _first(_decays(delta, A2))
 
 
 # Two rules of Triton 3.6 for the kernels below: no argument may be called
@@ -636,7 +634,7 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
             dskip += tl.sum(dy_t * u, 0)
             dbias += tl.sum(ddt, 0)
         g_next = _first(g)
-        delta_after = _first(delta)
+        delta_after = _first_row(delta)
         decay_after = _first(decay)
     if SUMMARY:
         tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
