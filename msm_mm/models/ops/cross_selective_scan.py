@@ -388,9 +388,9 @@ def _first(x):
 @triton.jit
 def _first_row(x):
     """The first row of a (BLOCK_T, BLOCK_D) tile, as a sum with the other rows
-    zeroed: exact, and right wherever the compiler lays the rows out (an
-    ordered reduction across lanes is not: Triton combines lanes in either
-    order)."""
+    zeroed: exact wherever the compiler lays the rows out (Triton spreads
+    the steps of such a tile over lanes, where the ordered reduction of
+    :func:`_first` gave wrong rows on the GPU)."""
     return tl.sum(tl.where((tl.arange(0, x.shape[0]) == 0)[:, None], x, 0.), 0)
 
 
