@@ -47,12 +47,12 @@ chunk's own decays shifted by a row. Gradients of A_log, skip and bias are
 atomic float32 sums over programs, so their last bits depend on the order
 the programs run in (as with mamba-ssm's kernel); those of B and C are
 summed over the program's channels, which span the lanes of its warp, by
-shuffles that halve the rows at every lane pair (each lane keeps a share of
-the sums instead of a copy of all), written per channel block and summed
-over the blocks after the kernel. The op computes dt itself and keeps only
-dt_low and dt_weight for the backward, which computes dt again: dt is four
-times the map, the largest activation a scan would otherwise keep until its
-backward.
+shuffles that pair the two sums at one lane pair and halve the rows at the
+others (each lane keeps a share of the sums instead of a copy of all),
+written per channel block and summed over the blocks after the kernel.
+The op computes dt itself and keeps only dt_low and dt_weight for the
+backward, which computes dt again: dt is four times the map, the largest
+activation a scan would otherwise keep until its backward.
 
 Each decay ``exp(delta * A)`` is one base-2 exponential instruction, ``A``
 scaled by log2(e) once per program; rows of steps past the end of the
@@ -104,7 +104,8 @@ else:
 @triton.jit
 def _swap_channels(x, bit: tl.constexpr):
     """x (R, N, BLOCK_D) with channels ``d`` and ``d ^ bit`` swapped (``bit`` a
-    power of two below BLOCK_D)."""
+    power of two below BLOCK_D). The channels of the kernels' tiles span the
+    lanes of a warp: Triton 3.6 and 3.8 make this one shuffle per element."""
     R: tl.constexpr = x.shape[0]
     N: tl.constexpr = x.shape[1]
     D: tl.constexpr = x.shape[2]
@@ -318,11 +319,13 @@ def _channel_block_sums(first, second, rows):
     BLOCK_T / BLOCK_D, N, BLOCK_D) sums, ``first``'s at even channels and
     ``second``'s at odd ones, and the steps (same shape but N = 1) they are
     of, from ``rows`` (BLOCK_T, 1, BLOCK_D), the steps of the tiles' rows.
-    Halving the rows at each lane pair but the last takes half the shuffles
-    and additions of a sum copied to every channel."""
+    Each tile's rows are halved at every lane pair but the last, which pairs
+    the two tiles: for 8 steps and 8 channels, 56 shuffles and additions and
+    112 selections, where sums copied to every channel take 192 shuffles and
+    additions."""
     BLOCK_D: tl.constexpr = first.shape[2]
-    tl.static_assert(BLOCK_D <= 16 and 2 * first.shape[0] >= BLOCK_D,
-                     'channel blocks of at most 16 and 2 * BLOCK_T channels')
+    tl.static_assert(2 <= BLOCK_D and BLOCK_D <= 16 and BLOCK_D <= 2 * first.shape[0],
+                     'channel blocks of 2 to 16 channels, and at most 2 * BLOCK_T')
     if BLOCK_D >= 16:
         first, rows8 = _sum_channel_pairs(first, rows, 8)
         second, rows8 = _sum_channel_pairs(second, rows, 8)
@@ -480,10 +483,10 @@ def _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, c, offs_d, mask_d, shape, bi
 def _first_step(inputs, b, k, c, offs_d, mask_d, shape, bias, A2, BLOCK_T: tl.constexpr):
     """The step size (BLOCK_D) and decays (N, BLOCK_D) of the first step of
     chunk ``c`` (those of softplus(bias) past the end of the sequence)."""
-    x, dt, bc = inputs
-    pos, mask_t, mask, v = _chunk_step_sizes(dt, b, k, c * BLOCK_T + tl.arange(0, BLOCK_T),
-                                             offs_d, mask_d, shape, bias)
-    delta, dsoftplus = _softplus(v)
+    _, dt, _ = inputs
+    _, _, _, v = _chunk_step_sizes(dt, b, k, c * BLOCK_T + tl.arange(0, BLOCK_T), offs_d,
+                                   mask_d, shape, bias)
+    delta, _ = _softplus(v)
     return _first_row(delta), _first(_decays(delta, A2))
 
 
