@@ -43,6 +43,7 @@ def test_every_kernel_variant_is_compiled_and_counted(tmp_path):
         counts = variants.pop(key)
         assert 0 < counts['registers'] <= 255 and counts['mufu'] > 0
         assert 0 < counts['loop_instructions'] < counts['instructions']
+        assert sum(counts['loop_opcodes'].values()) == counts['loop_instructions']
         forward_loops.append(counts['loop_instructions'])
     gradients = variants.pop(('_cross_scan_bwd_kernel', False, None, None))
     assert variants == {}
@@ -50,6 +51,10 @@ def test_every_kernel_variant_is_compiled_and_counted(tmp_path):
     # (dB, dC) across lanes
     assert gradients['loop_instructions'] > max(forward_loops)
     assert gradients['shuffles'] > 0
+    # the loop's opcodes: its shuffles and exponentials are among the kernel's
+    opcodes = gradients['loop_opcodes']
+    assert sum(opcodes.values()) == gradients['loop_instructions']
+    assert 0 < opcodes['SHFL'] <= gradients['shuffles'] and 0 < opcodes['MUFU'] <= gradients['mufu']
     per_chunk = 8 * 16 * 8  # BLOCK_T * N * BLOCK_D state updates
     assert gradients['loop_per_32_updates'] == pytest.approx(
         gradients['loop_instructions'] * gradients['num_warps'] * 32 / per_chunk, abs=0.01)

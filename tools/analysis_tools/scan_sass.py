@@ -7,10 +7,11 @@ given shape; every kernel launch is compiled for ``--arch`` instead of run
 kernel variant the tool reads the cubin with ``cuobjdump`` (shipped with
 Triton) and reports: registers per thread, stack bytes (register spills),
 SASS instructions, the instructions of its largest loop (the body that runs
-once per chunk of steps), warp shuffles and special-function instructions
-(MUFU: exponentials, logarithms, reciprocals) in the whole kernel, and the
-loop's warp instructions per 32 state updates (one per lane; a chunk holds
-``BLOCK_T * N * BLOCK_D`` updates).
+once per chunk of steps) and how many of each opcode it holds, warp shuffles
+and special-function instructions (MUFU: exponentials, logarithms,
+reciprocals) in the whole kernel, and the loop's warp instructions per 32
+state updates (one per lane; a chunk holds ``BLOCK_T * N * BLOCK_D``
+updates). ``--opcodes`` prints the loop's opcodes too.
 
 ``--block-t``, ``--fwd-tiles`` and ``--bwd-tiles`` compile other tile
 shapes than :class:`CrossSelectiveScan`'s (steps per chunk; channels per
@@ -19,7 +20,7 @@ compare variants compiled by one.
 
 Example:
     python tools/analysis_tools/scan_sass.py --channels 192 --height 112 --width 144
-    python tools/analysis_tools/scan_sass.py --bwd-tiles 4 1 1
+    python tools/analysis_tools/scan_sass.py --bwd-tiles 4 1 1 --opcodes
 """
 import argparse
 import json
@@ -28,6 +29,7 @@ import os.path as osp
 import re
 import subprocess
 import tempfile
+from collections import Counter
 from typing import Callable
 
 import torch
@@ -43,6 +45,8 @@ from msm_mm.models.ops.scan_directions import NUM_DIRECTIONS
 #: a SASS line: /*address*/ instruction
 _SASS_LINE = re.compile(r'\s+/\*([0-9a-f]{4,})\*/\s+(.*)')
 _BRANCH = re.compile(r'\bBRA(?:\.\w+)*\s+0x([0-9a-f]+)')
+#: an instruction's opcode, after its predicate and before its modifiers
+_OPCODE = re.compile(r'(?:@!?U?P\w+\s+)?([A-Z0-9_]+)')
 
 
 class CompileOnlyDriver:
@@ -87,8 +91,8 @@ def compile_launches(run_scan) -> list:
 
 
 def sass_counts(cubin: bytes, cuobjdump: str) -> dict:
-    """Registers, stack, instructions, largest loop, shuffles and MUFU
-    instructions of a cubin."""
+    """Registers, stack, instructions, largest loop and its opcodes, shuffles
+    and MUFU instructions of a cubin."""
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'kernel.cubin')
         with open(path, 'wb') as f:
@@ -99,16 +103,18 @@ def sass_counts(cubin: bytes, cuobjdump: str) -> dict:
                               check=True).stdout
     lines = [m.groups() for m in map(_SASS_LINE.match, sass.splitlines()) if m]
     index = {int(address, 16): i for i, (address, _) in enumerate(lines)}
-    loop = 0
+    loop = range(0)
     for i, (_, instruction) in enumerate(lines):
         branch = _BRANCH.search(instruction)
         start = index.get(int(branch.group(1), 16), i) if branch else i
-        if start < i:  # a backward branch closes a loop
-            loop = max(loop, i - start + 1)
+        if start < i and i - start + 1 > len(loop):  # a backward branch closes a loop
+            loop = range(start, i + 1)
+    opcodes = Counter(_OPCODE.match(lines[i][1]).group(1) for i in loop)
     return dict(
         registers=int(re.search(r'REG:(\d+)', usage).group(1)),
         stack=int(re.search(r'STACK:(\d+)', usage).group(1)),
-        instructions=len(lines), loop_instructions=loop,
+        instructions=len(lines), loop_instructions=len(loop),
+        loop_opcodes=dict(opcodes.most_common()),
         shuffles=sum('SHFL' in ins for _, ins in lines),
         mufu=sum('MUFU' in ins for _, ins in lines))
 
@@ -152,6 +158,8 @@ def parse_args():
                         help="the forward kernel's tiles")
     parser.add_argument('--bwd-tiles', type=int, nargs=3, metavar=('CHANNELS', 'WARPS', 'STAGES'),
                         help="the backward kernel's tiles")
+    parser.add_argument('--opcodes', action='store_true',
+                        help="print each kernel loop's opcodes, most frequent first")
     parser.add_argument('--out', help='write the counts as JSON here')
     return parser.parse_args()
 
@@ -188,6 +196,8 @@ def main():
               f'{counts["instructions"]} instructions, loop {counts["loop_instructions"]} '
               f'({counts["loop_per_32_updates"]} per 32 updates), {counts["shuffles"]} shuffles, '
               f'{counts["mufu"]} MUFU')
+        if args.opcodes:
+            print('  loop: ' + ', '.join(f'{op} {n}' for op, n in counts['loop_opcodes'].items()))
     if args.out:
         # the tiles compiled, the class's where no option replaced them
         record = {**run_header(torch.device('cpu')), **vars(args), 'block_t': scan.block_t,
