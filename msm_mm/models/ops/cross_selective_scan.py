@@ -300,16 +300,22 @@ def _steps(c, BLOCK_T: tl.constexpr, BLOCK_D: tl.constexpr):
 
 
 @triton.jit
-def _sum_channel_pairs(x, rows, bit: tl.constexpr):
-    """x (R, N, BLOCK_D) summed over the channels ``d`` and ``d ^ bit``, half
-    its rows to a channel: rows ``2i + 1`` where ``d`` has ``bit``, rows
-    ``2i`` elsewhere; (R / 2, N, BLOCK_D), and the same half of ``rows`` (R,
-    1, BLOCK_D), the steps the rows hold."""
+def _halves(x, bit: tl.constexpr):
+    """The rows of x (R, ..., BLOCK_D) a channel keeps and those it gives to
+    channel ``d ^ bit``: rows ``2i + 1`` and ``2i`` where ``d`` has ``bit``,
+    rows ``2i`` and ``2i + 1`` elsewhere; (R / 2, ..., BLOCK_D) each."""
     upper = (tl.arange(0, x.shape[2]) & bit != 0)[None, None, :]
     even, odd = _pairs(x)
-    row_even, row_odd = _pairs(rows)
-    return (tl.where(upper, odd, even) + _swap_channels(tl.where(upper, even, odd), bit),
-            tl.where(upper, row_odd, row_even))
+    return tl.where(upper, odd, even), tl.where(upper, even, odd)
+
+
+@triton.jit
+def _sum_channel_pairs(x, bit: tl.constexpr):
+    """x (R, N, BLOCK_D) summed over the channels ``d`` and ``d ^ bit``, half
+    its rows to a channel (those :func:`_halves` keeps): (R / 2, N,
+    BLOCK_D)."""
+    kept, given = _halves(x, bit)
+    return kept + _swap_channels(given, bit)
 
 
 @triton.jit
@@ -327,17 +333,14 @@ def _channel_block_sums(first, second, rows):
     tl.static_assert(2 <= BLOCK_D and BLOCK_D <= 16 and BLOCK_D <= 2 * first.shape[0],
                      'channel blocks of 2 to 16 channels, and at most 2 * BLOCK_T')
     if BLOCK_D >= 16:
-        first, rows8 = _sum_channel_pairs(first, rows, 8)
-        second, rows8 = _sum_channel_pairs(second, rows, 8)
-        rows = rows8
+        first, second = _sum_channel_pairs(first, 8), _sum_channel_pairs(second, 8)
+        rows, _ = _halves(rows, 8)
     if BLOCK_D >= 8:
-        first, rows4 = _sum_channel_pairs(first, rows, 4)
-        second, rows4 = _sum_channel_pairs(second, rows, 4)
-        rows = rows4
+        first, second = _sum_channel_pairs(first, 4), _sum_channel_pairs(second, 4)
+        rows, _ = _halves(rows, 4)
     if BLOCK_D >= 4:
-        first, rows2 = _sum_channel_pairs(first, rows, 2)
-        second, rows2 = _sum_channel_pairs(second, rows, 2)
-        rows = rows2
+        first, second = _sum_channel_pairs(first, 2), _sum_channel_pairs(second, 2)
+        rows, _ = _halves(rows, 2)
     odd = (tl.arange(0, BLOCK_D) % 2 == 1)[None, None, :]
     return tl.where(odd, second, first) + _swap_channels(tl.where(odd, first, second), 1), rows
 
