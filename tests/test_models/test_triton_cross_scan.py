@@ -187,6 +187,26 @@ def test_step_sizes_take_the_projection_dtype_with_or_without_autocast():
     assert _step_sizes(low.bfloat16(), weight).dtype == torch.bfloat16
 
 
+@pytest.mark.parametrize('dtype, rank', [('bfloat16', 12), ('bfloat16', 24), ('float32', 5),
+                                         ('float32', 12)])
+def test_step_size_weight_grad_is_the_per_direction_product(dtype, rank):
+    """dt_weight's gradient, by per-direction products (rows of 16-byte
+    multiples) or by one product of all directions (other rows), is
+    ddt^T dt_low per direction; dt_low a slice of its projection, as the
+    core hands it."""
+    import torch
+
+    from msm_mm.models.ops.cross_selective_scan import _step_size_weight_grad
+    dtype = getattr(torch, dtype)
+    ddt = torch.randn(2, 33, 4, 7, dtype=dtype)
+    dt_low = torch.randn(2, 33, 4, rank + 8, dtype=dtype)[..., :rank]
+    got = _step_size_weight_grad(ddt, dt_low)
+    want = torch.einsum('blkd,blkr->kdr', ddt.double(), dt_low.double())
+    assert got.shape == (4, 7, rank) and got.dtype == dtype
+    torch.testing.assert_close(got.double(), want, rtol=1e-2 if dtype == torch.bfloat16 else 1e-5,
+                               atol=1e-2 * want.abs().max().item())
+
+
 def test_inference_splits_the_batch_by_the_forward_buffers_only(monkeypatch):
     import torch
 

@@ -41,18 +41,19 @@ state and keeps its end state and the sum of its step sizes (its decay is
 ``exp(A * sum)``); the second pass starts each segment from the state the
 summaries of the segments before it fold to. The backward does the same for
 the adjoint recurrence, from the end. It recomputes the chunk-start states
-(one forward pass, not stored by the forward) and runs the adjoint in
-reverse chunk by chunk, taking each step's ``decay[t + 1]`` from the
-chunk's own decays shifted by a row. Gradients of A_log, skip and bias are
-atomic float32 sums over programs, so their last bits depend on the order
-the programs run in (as with mamba-ssm's kernel); those of B and C are
-summed over the program's channels, which span the lanes of its warp, by
-shuffles that pair the two sums at one lane pair and halve the rows at the
-others (each lane keeps a share of the sums instead of a copy of all),
-written per channel block and summed over the blocks after the kernel.
-The op computes dt itself and keeps only dt_low and dt_weight for the
-backward, which computes dt again: dt is four times the map, the largest
-activation a scan would otherwise keep until its backward.
+(one forward pass, not stored by the forward, which also computes dC from
+the states it passes through) and runs the adjoint in reverse chunk by
+chunk, taking each step's ``decay[t + 1]`` from the chunk's own decays
+shifted by a row. Gradients of A_log, skip and bias are atomic float32 sums
+over programs, so their last bits depend on the order the programs run in
+(as with mamba-ssm's kernel); those of B and C are summed over the
+program's channels, which span the lanes of its warp, by shuffles that
+halve the rows at every lane pair (each lane keeps a share of the sums
+instead of a copy of all), written per channel block and summed over the
+blocks after the kernel. The op computes dt itself and keeps only dt_low
+and dt_weight for the backward, which computes dt again: dt is four times
+the map, the largest activation a scan would otherwise keep until its
+backward.
 
 Each decay ``exp(delta * A)`` is one base-2 exponential instruction, ``A``
 scaled by log2(e) once per program; rows of steps past the end of the
@@ -248,25 +249,19 @@ def _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape, bias, N: tl.constexpr)
 
 @triton.jit
 def _pairs(x):
-    """Rows ``2i`` and rows ``2i + 1`` of a (2R, ...) tile, two (R, ...)
-    tiles (2-D or 3-D)."""
+    """Rows ``2i`` and rows ``2i + 1`` of a (2R, A, B) tile, two (R, A, B)
+    tiles."""
     R: tl.constexpr = x.shape[0] // 2
-    if len(x.shape) == 3:
-        return tl.split(tl.permute(tl.reshape(x, (R, 2, x.shape[1], x.shape[2])), (0, 2, 3, 1)))
-    else:
-        return tl.split(tl.permute(tl.reshape(x, (R, 2, x.shape[1])), (0, 2, 1)))
+    return tl.split(tl.permute(tl.reshape(x, (R, 2, x.shape[1], x.shape[2])), (0, 2, 3, 1)))
 
 
 @triton.jit
 def _interleave(even, odd):
-    """The (2R, ...) tile of rows ``even[i]`` at ``2i`` and ``odd[i]`` at
+    """The (2R, A, B) tile of rows ``even[i]`` at ``2i`` and ``odd[i]`` at
     ``2i + 1``."""
     R: tl.constexpr = even.shape[0]
-    if len(even.shape) == 3:
-        return tl.reshape(tl.permute(tl.join(even, odd), (0, 3, 1, 2)),
-                          (2 * R, even.shape[1], even.shape[2]))
-    else:
-        return tl.reshape(tl.permute(tl.join(even, odd), (0, 2, 1)), (2 * R, even.shape[1]))
+    return tl.reshape(tl.permute(tl.join(even, odd), (0, 3, 1, 2)),
+                      (2 * R, even.shape[1], even.shape[2]))
 
 
 @triton.jit
@@ -319,30 +314,56 @@ def _sum_channel_pairs(x, bit: tl.constexpr):
 
 
 @triton.jit
-def _channel_block_sums(first, second, rows):
-    """The sums over a channel block of two (BLOCK_T, N, BLOCK_D) tiles,
-    spread over the block's channels instead of copied to each: (2 *
-    BLOCK_T / BLOCK_D, N, BLOCK_D) sums, ``first``'s at even channels and
-    ``second``'s at odd ones, and the steps (same shape but N = 1) they are
-    of, from ``rows`` (BLOCK_T, 1, BLOCK_D), the steps of the tiles' rows.
-    Each tile's rows are halved at every lane pair but the last, which pairs
-    the two tiles: for 8 steps and 8 channels, 56 shuffles and additions and
-    112 selections, where sums copied to every channel take 192 shuffles and
+def _sum_channel_level(x, rows, own, bit: tl.constexpr):
+    """One level of :func:`_channel_block_sum`: x summed over the channels
+    ``d`` and ``d ^ bit``, its rows halved while it has two or more, else
+    the sum copied to both (``own`` then drops the one with ``bit``)."""
+    if x.shape[0] >= 2:
+        rows, _ = _halves(rows, bit)
+        return _sum_channel_pairs(x, bit), rows, own
+    else:
+        upper = (tl.arange(0, x.shape[2]) & bit != 0)[None, None, :]
+        return x + _swap_channels(x, bit), rows, own & ~upper
+
+
+@triton.jit
+def _channel_block_sum(x, rows):
+    """x (R, N, BLOCK_D) summed over its channel block, spread over the
+    block's channels instead of copied to each: the sums (R', N, BLOCK_D),
+    the steps they are of (R', 1, BLOCK_D), from ``rows`` (R, 1, BLOCK_D),
+    the steps of x's rows, and which channels hold sums of their own (the
+    others hold copies), (1, 1, BLOCK_D). The rows are halved at every lane
+    pair while there are two or more (R' = R / BLOCK_D where BLOCK_D <= R):
+    for 8 steps and 8 channels, 28 shuffles and additions and 56
+    selections, where sums copied to every channel take 96 shuffles and
     additions."""
-    BLOCK_D: tl.constexpr = first.shape[2]
-    tl.static_assert(2 <= BLOCK_D and BLOCK_D <= 16 and BLOCK_D <= 2 * first.shape[0],
-                     'channel blocks of 2 to 16 channels, and at most 2 * BLOCK_T')
+    BLOCK_D: tl.constexpr = x.shape[2]
+    tl.static_assert(BLOCK_D <= 16, 'channel blocks of at most 16 channels')
+    own = (tl.arange(0, BLOCK_D) >= 0)[None, None, :]
     if BLOCK_D >= 16:
-        first, second = _sum_channel_pairs(first, 8), _sum_channel_pairs(second, 8)
-        rows, _ = _halves(rows, 8)
+        x, rows, own = _sum_channel_level(x, rows, own, 8)
     if BLOCK_D >= 8:
-        first, second = _sum_channel_pairs(first, 4), _sum_channel_pairs(second, 4)
-        rows, _ = _halves(rows, 4)
+        x, rows, own = _sum_channel_level(x, rows, own, 4)
     if BLOCK_D >= 4:
-        first, second = _sum_channel_pairs(first, 2), _sum_channel_pairs(second, 2)
-        rows, _ = _halves(rows, 2)
-    odd = (tl.arange(0, BLOCK_D) % 2 == 1)[None, None, :]
-    return tl.where(odd, second, first) + _swap_channels(tl.where(odd, first, second), 1), rows
+        x, rows, own = _sum_channel_level(x, rows, own, 2)
+    if BLOCK_D >= 2:
+        x, rows, own = _sum_channel_level(x, rows, own, 1)
+    return x, rows, own
+
+
+@triton.jit
+def _store_channel_block_sum(out, x, b, k, c, shape, half: tl.constexpr,
+                             BLOCK_T: tl.constexpr):
+    """Store x (BLOCK_T, N, BLOCK_D) of chunk ``c`` summed over the
+    program's channel block (:func:`_channel_block_sum`) as dB (``half`` 0)
+    or dC (1) of its block in ``out``, (B, L, K, blocks, 2N) as a
+    :class:`PixelMajor`."""
+    height, width, dim, inv_height = shape
+    N: tl.constexpr = x.shape[1]
+    sums, t, own = _channel_block_sum(x, _steps(c, BLOCK_T, x.shape[2]))
+    offs_n = half * N + tl.arange(0, N)[None, :, None]
+    ptr = _at(out, b, _pixel(t, k, shape), k) + tl.program_id(1) * 2 * N + offs_n
+    tl.store(ptr, sums, mask=(t < height * width) & own)
 
 
 @triton.jit
@@ -463,6 +484,14 @@ def _chunk_state(states_ptr, b, k, c, shape, offs_d, N: tl.constexpr, BLOCK_T: t
 
 
 @triton.jit
+def _chunk_dy(dy, b, pos, offs_d, mask):
+    """dy (BLOCK_T, BLOCK_D) at pixels ``pos`` (a chunk's), float32; zeros
+    where ``mask`` is not set."""
+    return tl.load(_at(dy, b, pos, 0)[:, None] + offs_d[None, :], mask=mask,
+                   other=0.).to(tl.float32)
+
+
+@triton.jit
 def _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, c, offs_d, mask_d, shape, bias,
                       N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
                       SUMMARY: tl.constexpr):
@@ -472,8 +501,7 @@ def _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, c, offs_d, mask_d, shape, bi
     t = c * BLOCK_T + tl.arange(0, BLOCK_T)
     pos, mask_t, mask, u, v, Bt, Ct = _chunk_inputs(inputs, b, k, t, offs_d, mask_d, shape,
                                                     bias, N)
-    dy_t = tl.load(_at(dy, b, pos, 0)[:, None] + offs_d[None, :], mask=mask,
-                   other=0.).to(tl.float32)
+    dy_t = _chunk_dy(dy, b, pos, offs_d, mask)
     if SUMMARY:
         h0 = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     else:
@@ -499,18 +527,21 @@ def _first_step(inputs, b, k, c, offs_d, mask_d, shape, bias, A2, BLOCK_T: tl.co
 # with another type (it would be a loop-carried variable): the tuples are
 # unpacked into names, used or not.
 @triton.jit
-def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, N: tl.constexpr,
-                           BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr, SUMMARY: tl.constexpr,
-                           WRITE_Y: tl.constexpr, WRITE_STATES: tl.constexpr):
+def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, dy, dbc_out,
+                           N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_T: tl.constexpr,
+                           SUMMARY: tl.constexpr, WRITE_Y: tl.constexpr,
+                           WRITE_STATES: tl.constexpr):
     """Program (image * direction, channel block, segment): the chunks of one
     segment of the sequence, in order (arguments: the fields of the named
-    tuples above; y is a :class:`PixelMajor`'s).
+    tuples above; y, dy and dbc_out are :class:`PixelMajor`'s).
 
     ``SUMMARY``: scan the segment from a zero state; write its end state and
     its sum of step sizes (the segment's decay is ``exp(A * sum)``).
     Otherwise start from the state the earlier segments' summaries fold to,
-    and write y per direction, (B, L, K, D), and/or the state before every
-    chunk, (B, K, num_chunks, N, D).
+    and write y per direction, (B, L, K, D), or (the backward's first pass,
+    ``WRITE_STATES``) the state before every chunk, (B, K, num_chunks, N, D),
+    and dC of the channel block, the states times dy summed over its
+    channels, into dbc_out (B, L, K, blocks, 2N).
 
     Tiles are (BLOCK_T, N, BLOCK_D): channels across the lanes (coalesced
     loads), time in each thread's registers (the scan runs in-thread)."""
@@ -525,6 +556,8 @@ def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, 
             h = _fold(h, seg_state, seg_dsum, s, A2, mask_d, dim, N)
     dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     nxt = _chunk_inputs(inputs, b, k, first * BLOCK_T + offs_t, offs_d, mask_d, shape, bias, N)
+    if WRITE_STATES:
+        dy_nxt = _chunk_dy(dy, b, nxt[0], offs_d, nxt[2])
     for c in range(first, end):
         pos, mask_t, mask, u, v, Bt, Ct = nxt
         # issue the next chunk's loads before this chunk's arithmetic (the
@@ -532,10 +565,15 @@ def _cross_scan_fwd_kernel(inputs, scan_params, segments, shape, y, states_ptr, 
         nxt = _chunk_inputs(inputs, b, k, tl.minimum(c + 1, end - 1) * BLOCK_T + offs_t, offs_d,
                             mask_d, shape, bias, N)
         if WRITE_STATES:
+            dy_t = dy_nxt
+            dy_nxt = _chunk_dy(dy, b, nxt[0], offs_d, nxt[2])
             tl.store(_chunk_state(states_ptr, b, k, c, shape, offs_d, N, BLOCK_T), h,
                      mask=mask_d[None, :])
         delta, _ = _softplus(v)
         _, h_all = _chunk_states(_decays(delta, A2), delta, u, Bt, h)  # (BLOCK_T, N, BLOCK_D)
+        if WRITE_STATES:
+            _store_channel_block_sum(dbc_out, h_all * dy_t[:, None, :], b, k, c, shape, 1,
+                                     BLOCK_T)
         if WRITE_Y:
             out = tl.sum(h_all * Ct[:, :, None], 1) + skip[None, :] * u
             tl.store(_at(y, b, pos, k)[:, None] + offs_d[None, :], out, mask=mask)
@@ -560,8 +598,8 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
     ``SUMMARY``: run it from a zero g after the segment; write g at the
     segment's first step and the sum of the step sizes ``delta[t+1]`` over
     the segment's steps. Otherwise start from the g the later segments'
-    summaries fold to, write dx (float32) and ddt (dt's dtype) per direction,
-    dB and dC of its channel block, and add into the parameters' gradients
+    summaries fold to, write dx (float32) and ddt (dt's dtype) per direction
+    and dB of its channel block, and add into the parameters' gradients
     (float32)."""
     seg_chunks, num_segments, seg_state_ptr, seg_dsum_ptr = segments
     height, width, dim, inv_height = shape
@@ -577,7 +615,6 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
     # g_next as a row of a chunk's tile: the loop then carries it in the tiles'
     # layout (Triton would carry it in its loads', converting it twice a chunk)
     g_next = _first(tl.zeros([BLOCK_T, N, BLOCK_D], dtype=tl.float32) + g_next[None, :, :])
-    dsum = tl.zeros([BLOCK_D], dtype=tl.float32)
     dA = tl.zeros([N, BLOCK_D], dtype=tl.float32)
     dskip = tl.zeros([BLOCK_D], dtype=tl.float32)
     dbias = tl.zeros([BLOCK_D], dtype=tl.float32)
@@ -585,6 +622,10 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
     # the first chunk's decay[t + 1] (below)
     delta_after, decay_after = _first_step(inputs, b, k, end, offs_d, mask_d, shape, bias, A2,
                                            BLOCK_T)
+    # the sum of delta[t + 1] over the segment's steps t: the segment's own
+    # step sizes (summed in the loop) less its first step's, plus the step's
+    # after it where that lies in the sequence
+    dsum = tl.where(end * BLOCK_T < height * width, delta_after, 0.)
     nxt = _bwd_chunk_inputs(inputs, dy, states_ptr, b, k, end - 1, offs_d, mask_d, shape, bias,
                             N, BLOCK_D, BLOCK_T, SUMMARY)
     for i in range(end - first):
@@ -597,10 +638,9 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         decay = _decays(delta, A2)
         if not SUMMARY:
             # recompute the states of the chunk from the stored state before it;
-            # of them only dC and the part the decay carries, decay[t] * h[t-1] =
-            # h[t] - input[t], are needed (kept live: one tile)
+            # of them only the part the decay carries, decay[t] * h[t-1] =
+            # h[t] - input[t], is needed (dC came with the stored states)
             inp, h_all = _chunk_states(decay, delta, u, Bt, h0)
-            dC_terms = h_all * dy_t[:, None, :]  # summed over the channels below
             carried = h_all - inp
         # decay[t + 1]: this chunk's decays one row up, the first step after
         # the chunk's at the last row; then g in reverse (C and dy are zero
@@ -617,10 +657,7 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
         _, g = tl.associative_scan((tl.flip(decay1, 0), tl.flip(adj, 0)), 0, _linear_recurrence)
         g = tl.flip(g, 0)  # (BLOCK_T, N, BLOCK_D)
         if SUMMARY:
-            # delta[t + 1] over the segment's steps t
-            t1 = (end - 1 - i) * BLOCK_T + tl.arange(0, BLOCK_T) + 1
-            delta1 = _shift_up(delta, delta_after)
-            dsum += tl.sum(tl.where((t1 < height * width)[:, None], delta1, 0.), 0)
+            dsum += tl.sum(tl.where(mask_t[:, None], delta, 0.), 0)
         else:
             g_carried = g * carried  # what reaches the step size through the decay
             gB = tl.sum(g * Bt[:, :, None], 1)
@@ -629,20 +666,16 @@ def _cross_scan_bwd_kernel(inputs, scan_params, segments, shape, states_ptr, dy,
             ddt = tl.where(mask, ddelta * dsoftplus, 0.)
             tl.store(_at(dx_out, b, pos, k)[:, None] + offs_d[None, :], dx, mask=mask)
             tl.store(_at(ddt_out, b, pos, k)[:, None] + offs_d[None, :], ddt, mask=mask)
-            # this channel block's dB and dC, (BLOCK_T, N) each, spread over
-            # its channels: dB's sums at even channels, dC's at odd ones
-            sums, t = _channel_block_sums(g * (delta * u)[:, None, :], dC_terms,
-                                          _steps(end - 1 - i, BLOCK_T, BLOCK_D))
-            offs_n = tl.arange(0, N)[None, :, None] + N * (offs_d % 2)[None, None, :]
-            dbc = _at(dbc_out, b, _pixel(t, k, shape), k) + tl.program_id(1) * 2 * N + offs_n
-            tl.store(dbc, sums, mask=t < height * width)
+            # this channel block's dB (BLOCK_T, N)
+            _store_channel_block_sum(dbc_out, g * (delta * u)[:, None, :], b, k, end - 1 - i,
+                                     shape, 0, BLOCK_T)
             dA += tl.sum(g_carried * delta[:, None, :], 0)
             dskip += tl.sum(dy_t * u, 0)
             dbias += tl.sum(ddt, 0)
         g_next = _first(g)
-        delta_after = _first_row(delta)
         decay_after = _first(decay)
     if SUMMARY:
+        dsum -= _first_step(inputs, b, k, first, offs_d, mask_d, shape, bias, A2, BLOCK_T)[0]
         tl.store(seg_state + seg * N * dim, g_next, mask=mask_d[None, :])
         tl.store(seg_dsum + seg * dim, dsum, mask=mask_d)
     else:
@@ -693,6 +726,23 @@ def _step_sizes(dt_low: Tensor, dt_weight: Tensor) -> Tensor:
         return torch.einsum('blkr,kdr->blkd', dt_low, dt_weight.to(dt_low.dtype))
 
 
+def _step_size_weight_grad(ddt: Tensor, dt_low: Tensor) -> Tensor:
+    """dt_weight's gradient (K, D, R), in ddt's dtype, from ddt (B, L, K, D)
+    and dt_low (B, L, K, R): per direction a product over the B * L pixels.
+    For rows of R elements whose bytes are not a multiple of 16 (dt_rank 12
+    in bf16: the 192-channel decoder stage) cuBLAS runs those products with
+    a slow kernel (965 against 89 us on an H100, docs/benchmark.md); they
+    take one product of all directions instead, (K * D, K * R): four times
+    the arithmetic on aligned rows, of which the diagonal blocks are kept."""
+    batch, length, k, dim = ddt.shape
+    rank = dt_low.shape[-1]
+    if rank * dt_low.element_size() % 16 == 0:
+        return torch.einsum('blkd,blkr->kdr', ddt, dt_low)
+    full = ddt.reshape(batch * length, k * dim).t() @ dt_low.reshape(batch * length, k * rank)
+    # (K*D, K*R) -> the blocks of one direction's rows and columns, (D, R, K) -> (K, D, R)
+    return torch.diagonal(full.view(k, dim, k, rank), dim1=0, dim2=2).permute(2, 0, 1)
+
+
 def _plain_tuples(value):
     """``value`` with every named tuple in it made a plain tuple of its fields:
     the kernels unpack their arguments by position, and plain tuples are the
@@ -715,8 +765,9 @@ class CrossSelectiveScan:
     bfloat16/float16; the recurrence runs in float32 and y is float32."""
 
     # steps per chunk, and (channels per program, warps, pipeline stages) of
-    # the forward and the backward kernels: the fastest of sweeps on an H200
-    # and an H100 (docs/benchmark.md)
+    # the forward's passes and the backward's (its states pass, which writes
+    # dC per channel block as the gradient pass writes dB, included): the
+    # fastest of sweeps on an H200 and an H100 (docs/benchmark.md)
     block_t = 8
     fwd_tiles = (8, 1, 1)
     bwd_tiles = (8, 1, 1)
@@ -811,8 +862,9 @@ class CrossSelectiveScan:
         y = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_fwd_kernel,
                                    CrossSelectiveScan.fwd_tiles, inputs, params, segments, shape,
-                                   PixelMajor.of(y), y, WRITE_STATES=False)
-        # y stands in for the states pointer, which no launch here uses
+                                   PixelMajor.of(y), y, PixelMajor.of(y), PixelMajor.of(y),
+                                   WRITE_STATES=False)
+        # y stands in for the states pointer, dy and dB/dC, which no launch here uses
         if segments.count > 1:
             launch(SUMMARY=True, WRITE_Y=False)
         launch(SUMMARY=False, WRITE_Y=True)
@@ -825,37 +877,39 @@ class CrossSelectiveScan:
         """Gradients of x, dt_low, dt_weight, bc, A_log, skip and bias, each
         in its input's dtype and contiguous, from dy (B, L, D) and the
         forward's inputs and summaries."""
-        inputs, params, shape = CrossSelectiveScan._operands(x, dt_low, dt_weight, bc, A_log,
-                                                             skip, bias, height, width)
+        weight = dt_weight.to(dt_low.dtype)  # cast once: (K, D, R) is large where D is
+        inputs, params, shape = CrossSelectiveScan._operands(x, dt_low, weight, bc, A_log, skip,
+                                                             bias, height, width)
         batch, length, dim = x.shape
         d_state = A_log.shape[-1]
         # the adjoint's summaries, split as the forward's
         adjoint = CrossSelectiveScan._segments(x, d_state, seg_chunks)
         num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
-        # the state before every chunk, (B, K, num_chunks, N, D)
+        dy = PixelMajor.of(_unit_last_stride(dy))
+        # the state before every chunk, (B, K, num_chunks, N, D), and dB and dC
+        # of every channel block, summed below: (B, L, K, blocks, 2N); the first
+        # pass writes the states and dC, the last dB
         states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, d_state, dim),
                              dtype=torch.float32)
-        # a PixelMajor of states stands in for y, which this launch does not write
-        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, CrossSelectiveScan.fwd_tiles, inputs,
-                                   params, adjoint._replace(state=seg_state, dsum=seg_dsum), shape,
-                                   PixelMajor.of(states), states, SUMMARY=False, WRITE_Y=False,
-                                   WRITE_STATES=True)
-        dy = _unit_last_stride(dy)
-        dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
-        ddt = torch.empty_like(dx, dtype=inputs.dt.ptr.dtype)  # the kernel rounds to dt's dtype
-        # dB and dC of every channel block, summed below: (B, L, K, blocks, 2N)
         tiles = CrossSelectiveScan.bwd_tiles
         dbc = x.new_empty(bc.shape[:3] + (_cdiv(dim, tiles[0]), 2 * d_state),
                           dtype=torch.float32)
+        # a PixelMajor of states stands in for y, which this launch does not write
+        CrossSelectiveScan._launch(_cross_scan_fwd_kernel, tiles, inputs, params,
+                                   adjoint._replace(state=seg_state, dsum=seg_dsum), shape,
+                                   PixelMajor.of(states), states, dy, PixelMajor.of(dbc),
+                                   SUMMARY=False, WRITE_Y=False, WRITE_STATES=True)
+        dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
+        ddt = torch.empty_like(dx, dtype=inputs.dt.ptr.dtype)  # the kernel rounds to dt's dtype
         dparams = ScanParams(*(torch.zeros_like(p) for p in params))
         grads = ScanGrads(PixelMajor.of(dx), PixelMajor.of(ddt), PixelMajor.of(dbc), dparams)
         launch = functools.partial(CrossSelectiveScan._launch, _cross_scan_bwd_kernel, tiles,
-                                   inputs, params, adjoint, shape, states, PixelMajor.of(dy), grads)
+                                   inputs, params, adjoint, shape, states, dy, grads)
         if adjoint.count > 1:
             launch(SUMMARY=True)
         launch(SUMMARY=False)
-        ddt_low = torch.einsum('blkd,kdr->blkr', ddt, dt_weight.to(ddt.dtype))
-        ddt_weight = torch.einsum('blkd,blkr->kdr', ddt, dt_low)
+        ddt_low = torch.einsum('blkd,kdr->blkr', ddt, weight)
+        ddt_weight = _step_size_weight_grad(ddt, dt_low)
         grads = (dx.sum(2), ddt_low, ddt_weight, dbc.sum(3)) + tuple(dparams)
         differentiated = (x, dt_low, dt_weight, bc, A_log, skip, bias)
         return tuple(g.to(t.dtype).contiguous() for g, t in zip(grads, differentiated))
