@@ -1,5 +1,6 @@
 """tools/analysis_tools/benchmark_scan.py: the shapes a config's decoder scans
-(counted on the CPU) and the floors it prints beside each time."""
+(counted on the CPU), the selection of some of them, and the floors it prints
+beside each time."""
 import importlib.util
 import os.path as osp
 
@@ -32,6 +33,18 @@ def test_every_scan_core_is_counted_once_per_forward(tool):
     for dims, height, width, dt_rank, d_state in shapes:
         assert height * width > 0 and (dt_rank, d_state) in {(c.dt_rank, c.d_state)
                                                              for c in cores if c.dims == dims}
+
+
+def test_shapes_option_keeps_the_named_shapes_and_names_unknown_ones(tool):
+    from collections import Counter
+    shapes = Counter({(192, 112, 144, 12, 16): 9, (384, 56, 72, 24, 16): 9,
+                      (768, 28, 36, 48, 16): 4})
+    assert tool.selected_shapes(shapes, []) == shapes
+    assert tool.selected_shapes(shapes, ['768x28x36', '192x112x144']) == Counter(
+        {(768, 28, 36, 48, 16): 4, (192, 112, 144, 12, 16): 9})
+    with pytest.raises(SystemExit, match=r'no 384x112x144; its shapes .*192x112x144 '
+                                         r'384x56x72 768x28x36'):
+        tool.selected_shapes(shapes, ['384x112x144'])
 
 
 def test_floors_count_bytes_operations_and_exponentials(tool):

@@ -31,9 +31,14 @@ The defaults are an H200's: 4.8 TB/s; 132 multiprocessors x 128 float32
 lanes x 2 (fused multiply-add) x 1.98 GHz = 66.9 TFLOP/s; 132 x 16
 exponentials a clock x 1.98 GHz = 4.18 T/s.
 
+``--shapes`` times some of the config's shapes only, e.g. the five of one
+decoder stage each (the totals are then theirs).
+
 Example:
     python tools/analysis_tools/benchmark_scan.py configs/msm/msm_swin-l_nyud.py \
         --batch-size 4 --out work_dirs/scan.json
+    python tools/analysis_tools/benchmark_scan.py configs/msm/msm_swin-l_nyud.py \
+        --shapes 192x112x144 384x112x144 768x56x72 3072x28x36 12288x7x9
 """
 import argparse
 import json
@@ -72,6 +77,19 @@ def scanned_shapes(cfg, batch: int, device) -> Counter:
     with torch.no_grad():
         model(torch.randn(batch, 3, *cfg.crop_size, device=device), mode='tensor')
     return shapes
+
+
+def selected_shapes(shapes: Counter, wanted) -> Counter:
+    """The shapes of ``shapes`` (:func:`scanned_shapes`) named in ``wanted``,
+    strings ``CHANNELSxHEIGHTxWIDTH``; all of them when ``wanted`` is empty."""
+    if not wanted:
+        return shapes
+    known = {'x'.join(map(str, s[:3])): s for s in shapes}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise SystemExit(f'--shapes: the config scans no {", ".join(unknown)}; its shapes '
+                         f'(CHANNELSxHEIGHTxWIDTH): {" ".join(sorted(known))}')
+    return Counter({known[w]: shapes[known[w]] for w in wanted})
 
 
 def cuda_times(step, iters: int, warmup: int) -> list:
@@ -169,6 +187,8 @@ def parse_args():
                         help='bf16: under bf16 autocast, as the configs train')
     parser.add_argument('--backend', default='auto',
                         help="scan backend of the cores: 'auto', 'triton', 'mamba_ssm'")
+    parser.add_argument('--shapes', nargs='+', default=[], metavar='CxHxW',
+                        help='time only these of the config\'s shapes, e.g. 192x112x144')
     parser.add_argument('--iters', type=int, default=20, help='timed calls')
     parser.add_argument('--warmup', type=int, default=5, help='untimed calls first')
     parser.add_argument('--bandwidth', type=float, default=4.8, help='memory TB/s')
@@ -186,7 +206,7 @@ def main():
         raise SystemExit('benchmark_scan.py times CUDA kernels: no GPU is visible')
     cfg = load_config(args.config, args.cfg_options, also_read=['crop_size'])
     device = torch.device('cuda')
-    shapes = scanned_shapes(cfg, args.batch_size, device)
+    shapes = selected_shapes(scanned_shapes(cfg, args.batch_size, device), args.shapes)
     print(f'{args.config}: {sum(shapes.values())} scan cores per step, '
           f'{len(shapes)} shapes', flush=True)
     print('channels | map | cores | core fwd, fwd+bwd ms | op fwd, fwd+bwd ms | '
