@@ -48,7 +48,7 @@ def test_every_kernel_variant_is_compiled_and_counted(tmp_path):
     gradients = variants.pop(('_cross_scan_bwd_kernel', False, None, None))
     assert variants == {}
     # the gradient kernel's chunk does the most work, and it sums over channels
-    # (dB, dC) across lanes
+    # (dB) across lanes
     assert gradients['loop_instructions'] > max(forward_loops)
     assert gradients['shuffles'] > 0
     # the loop's opcodes: its shuffles and exponentials are among the kernel's
@@ -63,5 +63,8 @@ def test_every_kernel_variant_is_compiled_and_counted(tmp_path):
 @needs_cuobjdump
 def test_tile_options_reach_the_kernels(tmp_path):
     kernels = counted_kernels(tmp_path / 'sass.json', '--bwd-tiles', '4', '1', '1')
-    channels = {(k['kernel'], k['constexprs']['BLOCK_D']) for k in kernels}
-    assert channels == {('_cross_scan_fwd_kernel', 8), ('_cross_scan_bwd_kernel', 4)}
+    # the backward's passes, its states pass (a forward kernel) included, take its tiles
+    channels = {(k['kernel'], bool(k['constexprs'].get('WRITE_STATES')),
+                 k['constexprs']['BLOCK_D']) for k in kernels}
+    assert channels == {('_cross_scan_fwd_kernel', False, 8), ('_cross_scan_fwd_kernel', True, 4),
+                        ('_cross_scan_bwd_kernel', False, 4)}
