@@ -333,8 +333,8 @@ def _channel_block_sum(x, rows):
     the steps they are of (R', 1, BLOCK_D), from ``rows`` (R, 1, BLOCK_D),
     the steps of x's rows, and which channels hold sums of their own (the
     others hold copies), (1, 1, BLOCK_D). The rows are halved at every lane
-    pair while there are two or more (R' = R / BLOCK_D where BLOCK_D <= R):
-    for 8 steps and 8 channels, 28 shuffles and additions and 56
+    pair while there are two or more (R' = R / BLOCK_D, at least 1): for 8
+    steps and 8 channels, 28 shuffles and additions and 56
     selections, where sums copied to every channel take 96 shuffles and
     additions."""
     BLOCK_D: tl.constexpr = x.shape[2]
