@@ -157,7 +157,7 @@ def parse_args():
     parser.add_argument('--fwd-tiles', type=int, nargs=3, metavar=('CHANNELS', 'WARPS', 'STAGES'),
                         help="the forward kernel's tiles")
     parser.add_argument('--bwd-tiles', type=int, nargs=3, metavar=('CHANNELS', 'WARPS', 'STAGES'),
-                        help="the backward kernel's tiles")
+                        help="the backward's tiles (its states pass and its own kernel)")
     parser.add_argument('--opcodes', action='store_true',
                         help="print each kernel loop's opcodes, most frequent first")
     parser.add_argument('--out', help='write the counts as JSON here')

@@ -295,11 +295,17 @@ def _steps(c, BLOCK_T: tl.constexpr, BLOCK_D: tl.constexpr):
 
 
 @triton.jit
+def _has_bit(BLOCK_D: tl.constexpr, bit: tl.constexpr):
+    """Which channels ``d`` of a block have ``bit``, (1, 1, BLOCK_D)."""
+    return (tl.arange(0, BLOCK_D) & bit != 0)[None, None, :]
+
+
+@triton.jit
 def _halves(x, bit: tl.constexpr):
     """The rows of x (R, ..., BLOCK_D) a channel keeps and those it gives to
     channel ``d ^ bit``: rows ``2i + 1`` and ``2i`` where ``d`` has ``bit``,
     rows ``2i`` and ``2i + 1`` elsewhere; (R / 2, ..., BLOCK_D) each."""
-    upper = (tl.arange(0, x.shape[2]) & bit != 0)[None, None, :]
+    upper = _has_bit(x.shape[2], bit)
     even, odd = _pairs(x)
     return tl.where(upper, odd, even), tl.where(upper, even, odd)
 
@@ -322,8 +328,7 @@ def _sum_channel_level(x, rows, own, bit: tl.constexpr):
         rows, _ = _halves(rows, bit)
         return _sum_channel_pairs(x, bit), rows, own
     else:
-        upper = (tl.arange(0, x.shape[2]) & bit != 0)[None, None, :]
-        return x + _swap_channels(x, bit), rows, own & ~upper
+        return x + _swap_channels(x, bit), rows, own & ~_has_bit(x.shape[2], bit)
 
 
 @triton.jit
