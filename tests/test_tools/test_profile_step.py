@@ -4,6 +4,7 @@ import os.path as osp
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -31,3 +32,31 @@ def test_profile_reports_categories_and_model_parts(mode, what):
     parts = dict(re.findall(r'^  (encoder|MFR stage \d|task heads)\s+([\d.]+)$', out, re.M))
     assert set(parts) == {'encoder', 'MFR stage 0', 'MFR stage 1', 'MFR stage 2', 'task heads'}
     assert all(float(ms) > 0 for ms in parts.values())
+
+
+@pytest.fixture
+def profile_step(monkeypatch):
+    monkeypatch.syspath_prepend(TOOLS)
+    import profile_step
+    return profile_step
+
+
+def test_hooks_time_parts_only_where_they_run_as_modules(profile_step):
+    import torch
+    accelerator = SimpleNamespace(graphs=None, compiled=None)
+    model = SimpleNamespace(accelerator=accelerator)
+    cuda = torch.device('cuda')
+    assert profile_step.parts_run_as_modules(model, 'train', cuda)
+    accelerator.compiled = ('backbone', 'decode head')  # compiled for training steps only
+    assert not profile_step.parts_run_as_modules(model, 'train', cuda)
+    assert profile_step.parts_run_as_modules(model, 'inference', cuda)
+    accelerator.graphs = object()  # replayed graphs run no module
+    assert not profile_step.parts_run_as_modules(model, 'inference', cuda)
+    assert profile_step.parts_run_as_modules(model, 'train', torch.device('cpu'))
+
+
+def test_kernels_fused_by_the_compiler_have_their_own_category(profile_step):
+    assert profile_step.categorize('triton_poi_fused_add_convolution_7') == 'fused by torch.compile'
+    assert profile_step.categorize('triton_per_fused__softmax_3') == 'attention softmax'
+    assert profile_step.categorize('triton_red_fused_native_layer_norm_2') == 'normalisation'
+    assert profile_step.categorize('_cross_scan_bwd_kernel') == 'selective scan'

@@ -5,9 +5,12 @@ Runs a few warm-up steps on random data at the config's crop size, times
 ``--steps`` steps (synchronised wall time), then profiles as many with
 torch.profiler and groups the kernel time into categories (matrix products,
 selective scan, copies and layout changes, normalisation, convolution, other
-elementwise work). On a GPU, wall time minus kernel time is the time the GPU
-waited for the host (launch gaps). The forward time of each model part
-(encoder, each MFR stage, task heads) is measured separately. On the CPU
+elementwise work, kernels fused by ``torch.compile``). On a GPU, wall time
+minus kernel time is the time the GPU waited for the host (launch gaps). The
+forward time of each model part (encoder, each MFR stage, task heads) is
+measured separately, by forward hooks: only where the parts run as modules,
+not where CUDA graphs replay them or a compiled training step runs them
+(``--cfg-options model.cuda_graph=False model.compile=False``). On the CPU
 (small configs) the same report is made of the operators' own CPU time,
 which includes the profiler's overhead (it can exceed the wall time).
 
@@ -37,6 +40,8 @@ CATEGORIES = [
     ('matrix products',
      r'gemm|Gemm|xmma|cutlass|cublas|matmul|wgmma|sm90|dot_kernel|aten::(addmm|mm|bmm)$'),
     ('normalisation', r'layer_norm|LayerNorm|layernorm'),
+    ('attention softmax', r'softmax'),
+    ('fused by torch.compile', r'^triton_(poi|per|red)_'),
     ('convolution', r'conv|Conv|depthwise'),
     ('copies / layout', r'copy|Copy|CatArray|cat_|aten::cat$|flip|transpose|permute|index|gather|'
      r'scatter'),
@@ -82,6 +87,15 @@ class PartTimer:
     def totals(self) -> dict:
         return {name: sum(self.elapsed(m[i], m[i + 1]) for i in range(0, len(m), 2))
                 for name, m in self.marks.items()}
+
+
+def parts_run_as_modules(model, mode: str, device: torch.device) -> bool:
+    """Whether forward hooks see the model's parts run: not where CUDA
+    graphs replay them, nor inside compiled training steps."""
+    if device.type != 'cuda':
+        return True
+    accelerator = model.accelerator
+    return accelerator.graphs is None and (accelerator.compiled is None or mode != 'train')
 
 
 def part_times(model, forward, device) -> dict:
@@ -184,6 +198,10 @@ def main():
     print(f'\nTop {"kernels" if device.type == "cuda" else "operators"}:')
     for evt in sorted(prof.key_averages(), key=lambda e: -own_ms(e))[:15]:
         print(f'  {own_ms(evt):8.1f} ms  {evt.count // args.steps:5d}x  {evt.key[:110]}')
+    if not parts_run_as_modules(model, args.mode, device):
+        print('\nForward time by model part: not measured, the parts run in CUDA graphs or '
+              'compiled code (model.cuda_graph=False model.compile=False measures it)')
+        return
     print('\nForward time by model part (ms):')
     for part, ms in part_times(model, forward, device).items():
         print(f'  {part:14s} {ms:8.1f}')
