@@ -61,3 +61,13 @@ def test_floors_count_bytes_operations_and_exponentials(tool):
     assert floors['fwdbwd_arith'] == pytest.approx(26 * updates / 1e9)
     assert floors['fwd_exp'] == pytest.approx(updates / 1e9)
     assert floors['fwdbwd_exp'] == pytest.approx(3 * updates / 1e9)
+
+
+def test_kernel_time_is_summed_by_kind_per_call(tool):
+    kernels = [('_cross_scan_bwd_kernel', 300.), ('_cross_scan_fwd_kernel', 200.),
+               ('_cross_scan_fwd_kernel', 100.), ('nvjet_sm90_tst_128x256_64x4', 40.),
+               ('void cutlass::Kernel2<cutlass_80_wmma_tensorop_bf16>', 20.),
+               ('void at::native::reduce_kernel<128, 4>', 60.),
+               ('void at::native::vectorized_elementwise_kernel<4>', 10.)]
+    assert tool.time_by_kind(kernels, 2) == {'backward kernel': 150., 'forward kernel': 150.,
+                                             'products': 30., 'sums': 30., 'other': 5.}

@@ -32,16 +32,20 @@ lanes x 2 (fused multiply-add) x 1.98 GHz = 66.9 TFLOP/s; 132 x 16
 exponentials a clock x 1.98 GHz = 4.18 T/s.
 
 ``--shapes`` times some of the config's shapes only, e.g. the five of one
-decoder stage each (the totals are then theirs).
+decoder stage each (the totals are then theirs). ``--profile CALLS`` also
+runs the op's forward + backward ``CALLS`` times under torch.profiler and
+sums its kernels' device time by kind (:data:`KERNEL_KINDS`), per call and,
+weighted by the cores of each shape, per training step.
 
 Example:
     python tools/analysis_tools/benchmark_scan.py configs/msm/msm_swin-l_nyud.py \
         --batch-size 4 --out work_dirs/scan.json
     python tools/analysis_tools/benchmark_scan.py configs/msm/msm_swin-l_nyud.py \
-        --shapes 192x112x144 384x112x144 768x56x72 3072x28x36 12288x7x9
+        --shapes 192x112x144 384x112x144 768x56x72 3072x28x36 12288x7x9 --profile 5
 """
 import argparse
 import json
+import re
 import statistics
 from collections import Counter
 
@@ -58,6 +62,18 @@ from msm_mm.utils import load_config
 FWD_FLOPS, BWD_FLOPS = 6, 20
 #: exponentials per state update
 FWD_EXPS, BWD_EXPS = 1, 2
+#: The op's kernels by kind: kernel name patterns, tried in order. The
+#: forward kernel also runs the backward's states pass; the products are the
+#: step sizes' projection (forward, and again in the backward) and its two
+#: gradients; the sums are y and dx over the directions and dB, dC over the
+#: channel blocks.
+KERNEL_KINDS = [
+    ('backward kernel', r'_cross_scan_bwd_kernel'),
+    ('forward kernel', r'_cross_scan_fwd_kernel'),
+    ('products', r'gemm|nvjet|cutlass|cublas|sm90'),
+    ('sums', r'reduce_kernel'),
+    ('other', r''),
+]
 
 
 def scanned_shapes(cfg, batch: int, device) -> Counter:
@@ -105,6 +121,32 @@ def cuda_times(step, iters: int, warmup: int) -> list:
         torch.cuda.synchronize()
         times.append(start.elapsed_time(end))
     return times
+
+
+def kernel_kind(name: str) -> str:
+    """The kind (:data:`KERNEL_KINDS`) of the kernel called ``name``."""
+    return next(kind for kind, pattern in KERNEL_KINDS if re.search(pattern, name))
+
+
+def time_by_kind(kernels, calls: int) -> dict:
+    """{kind: microseconds per call} of ``kernels``, (name, microseconds)
+    pairs summed over ``calls`` calls."""
+    kinds = dict.fromkeys((kind for kind, _ in KERNEL_KINDS), 0.)
+    for name, us in kernels:
+        kinds[kernel_kind(name)] += us / calls
+    return {kind: round(us, 1) for kind, us in kinds.items()}
+
+
+def profile_by_kind(step, calls: int) -> dict:
+    """{kind: device microseconds per call} of ``step``'s CUDA kernels,
+    ``calls`` calls under torch.profiler."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(calls):
+            step()
+        torch.cuda.synchronize()
+    return time_by_kind(((evt.key, evt.self_device_time_total) for evt in prof.key_averages()
+                         if evt.device_type == torch.autograd.DeviceType.CUDA), calls)
 
 
 def floors_ms(batch: int, dims: int, length: int, d_state: int, itemsize: int, args) -> dict:
@@ -173,6 +215,8 @@ def time_shape(shape, batch: int, args, device) -> dict:
     for name, step in steps.items():
         record[f'{name}_ms'] = round(statistics.median(cuda_times(step, args.iters,
                                                                   args.warmup)), 3)
+    if args.profile and 'op_fwdbwd' in steps:
+        record['op_fwdbwd_kernel_us'] = profile_by_kind(steps['op_fwdbwd'], args.profile)
     floors = floors_ms(batch, dims, height * width, d_state, 2 if args.precision == 'bf16' else 4,
                        args)
     record.update({f'floor_{k}_ms': round(v, 4) for k, v in floors.items()})
@@ -189,6 +233,9 @@ def parse_args():
                         help="scan backend of the cores: 'auto', 'triton', 'mamba_ssm'")
     parser.add_argument('--shapes', nargs='+', default=[], metavar='CxHxW',
                         help='time only these of the config\'s shapes, e.g. 192x112x144')
+    parser.add_argument('--profile', type=int, default=0, metavar='CALLS',
+                        help="profile the op's forward + backward over this many calls "
+                        'and sum its kernel time by kind')
     parser.add_argument('--iters', type=int, default=20, help='timed calls')
     parser.add_argument('--warmup', type=int, default=5, help='untimed calls first')
     parser.add_argument('--bandwidth', type=float, default=4.8, help='memory TB/s')
@@ -222,6 +269,9 @@ def main():
               f"{rec['floor_fwd_memory_ms']:.3f}/{rec['floor_fwd_arith_ms']:.3f}/"
               f"{rec['floor_fwd_exp_ms']:.3f} | {rec['floor_fwdbwd_memory_ms']:.3f}/"
               f"{rec['floor_fwdbwd_arith_ms']:.3f}/{rec['floor_fwdbwd_exp_ms']:.3f}", flush=True)
+        if 'op_fwdbwd_kernel_us' in rec:
+            print('  op fwd+bwd kernels (us): ' + ', '.join(
+                f'{kind} {us:.0f}' for kind, us in rec['op_fwdbwd_kernel_us'].items()), flush=True)
     totals = {
         f'{name}_ms': round(sum(r.get(f'{name}_ms', 0.) for r in results), 2)
         for name in ('core_fwd', 'core_fwdbwd', 'op_fwd', 'op_fwdbwd')
@@ -229,6 +279,12 @@ def main():
     totals['core_fwdbwd_ms_per_step'] = round(
         sum(r['core_fwdbwd_ms'] * r['cores_per_step'] for r in results), 1)
     print('sum over shapes (ms): ' + ', '.join(f'{k[:-3]} {v}' for k, v in totals.items()))
+    if args.profile and any('op_fwdbwd_kernel_us' in r for r in results):
+        totals['op_kernel_ms_per_step'] = {
+            kind: round(sum(r['op_fwdbwd_kernel_us'][kind] * r['cores_per_step']
+                            for r in results) / 1e3, 1) for kind, _ in KERNEL_KINDS}
+        print('op kernels per step (ms): ' + ', '.join(
+            f'{kind} {ms}' for kind, ms in totals['op_kernel_ms_per_step'].items()))
     report = dict(config=args.config, **run_header(device), batch_size=args.batch_size,
                   precision=args.precision, backend=args.backend, results=results,
                   totals=totals)
