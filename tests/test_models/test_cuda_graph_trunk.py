@@ -18,14 +18,15 @@ from msm_mm.structures import MultiTaskDataSample
 TASKS = dict(semseg=5, depth=1)
 
 
-def build(cuda_graph, compile=False):
+def build(cuda_graph, compile=False, compile_inference=False):
     torch.manual_seed(0)
     # no drop path (no randomness: runs are comparable); the head's default scan backend
     # ('auto': the Triton scan on a GPU, as real runs)
     return MODELS.build(
         tiny_model_cfg(TASKS, backbone=dict(drop_path_rate=0.),
                        decode_head=dict(drop_path_rate=0., scan_backend='auto'),
-                       cuda_graph=cuda_graph, compile=compile))
+                       cuda_graph=cuda_graph, compile=compile,
+                       compile_inference=compile_inference))
 
 
 def samples(batch, size, device):
@@ -73,14 +74,13 @@ def no_tf32(monkeypatch):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
-# compiled: float32 here (in bf16, inductor's fused kernels round elsewhere than
-# eager autocast: the next test); evaluation runs uncompiled, so its logits
-# check the graphs
+# compiled (training steps and inference): float32 here (in bf16, inductor's fused
+# kernels round elsewhere than eager autocast: the next test)
 @pytest.mark.parametrize('compile, precisions', [(False, (None, torch.bfloat16)),
                                                  (True, (None, ))])
 def test_graphs_compute_the_eager_losses_gradients_and_logits(compile, precisions, no_tf32):
     eager = build(False).cuda()
-    graphed = build(True, compile).cuda()
+    graphed = build(True, compile, compile_inference=compile).cuda()
     graphed.load_state_dict(eager.state_dict())
     inputs, data = torch.randn(2, 3, 61, 83, device='cuda'), samples(2, (61, 83), 'cuda')
     for precision in precisions:
@@ -296,19 +296,36 @@ class CudaInputs:  # the checks only ask where the inputs are, and their shape
     shape = torch.Size((2, 3, 32, 48))
 
 
-def test_compiled_modules_run_in_training_steps_on_cuda_inputs_only(monkeypatch):
+@pytest.mark.parametrize('compile_inference', [False, True])
+def test_compiled_modules_run_on_cuda_inputs_only(monkeypatch, compile_inference):
+    """Compiled: training steps, and inference with ``compile_inference``."""
     messages = []
     monkeypatch.setattr(trunk_accelerator, 'print_log', lambda msg, **kw: messages.append(msg))
-    model = build(False, compile=True)
+    model = build(False, compile=True, compile_inference=compile_inference)
     accelerator = model.accelerator
     for _ in range(2):
         assert accelerator.modules_for(CudaInputs()) is accelerator.compiled
     # the first step of a shape says that it compiles, once
-    assert len(messages) == 1 and '(2, 3, 32, 48)' in messages[0]
+    assert len(messages) == 1 and 'training steps on inputs of shape (2, 3, 32, 48)' in \
+        messages[0] and 'model.compile=False' in messages[0]
     plain = (model.backbone, model.decode_head)
     assert accelerator.modules_for(torch.zeros(1)) == plain
     model.eval()
-    assert accelerator.modules_for(CudaInputs()) == plain
+    for _ in range(2):
+        got = accelerator.modules_for(CudaInputs())
+        assert got is accelerator.compiled if compile_inference else got == plain
+    if compile_inference:  # inference of the shape is a compilation of its own
+        assert len(messages) == 2 and 'inference on inputs of shape (2, 3, 32, 48)' in \
+            messages[1] and 'model.compile_inference=False' in messages[1]
+    else:
+        assert len(messages) == 1
+
+
+def test_compile_inference_without_compile_compiles_nothing():
+    model = build(False, compile_inference=True)
+    assert model.accelerator.compiled is None
+    model.eval()
+    assert model.accelerator.modules_for(CudaInputs()) == (model.backbone, model.decode_head)
 
 
 EMULATE = {'emulate_precision_casts': True}

@@ -43,16 +43,25 @@ def profile_step(monkeypatch):
 
 def test_hooks_time_parts_only_where_they_run_as_modules(profile_step):
     import torch
-    accelerator = SimpleNamespace(graphs=None, compiled=None)
-    model = SimpleNamespace(accelerator=accelerator)
+
+    from msm_mm.models.segmentors import TrunkAccelerator
+
+    def model(**options):
+        segmentor = SimpleNamespace(backbone=torch.nn.Identity(), decode_head=torch.nn.Identity())
+        return SimpleNamespace(accelerator=TrunkAccelerator(segmentor, **options))
+
     cuda = torch.device('cuda')
-    assert profile_step.parts_run_as_modules(model, 'train', cuda)
-    accelerator.compiled = ('backbone', 'decode head')  # compiled for training steps only
-    assert not profile_step.parts_run_as_modules(model, 'train', cuda)
-    assert profile_step.parts_run_as_modules(model, 'inference', cuda)
-    accelerator.graphs = object()  # replayed graphs run no module
-    assert not profile_step.parts_run_as_modules(model, 'inference', cuda)
-    assert profile_step.parts_run_as_modules(model, 'train', torch.device('cpu'))
+    for mode in ('train', 'inference'):
+        assert profile_step.parts_run_as_modules(model(), mode, cuda)
+        # replayed graphs run no module
+        assert not profile_step.parts_run_as_modules(model(cuda_graph=True), mode, cuda)
+        assert not profile_step.parts_run_as_modules(
+            model(compile=True, compile_inference=True), mode, cuda)
+        assert profile_step.parts_run_as_modules(model(cuda_graph=True, compile=True), mode,
+                                                 torch.device('cpu'))
+    # compiled for training steps only
+    assert not profile_step.parts_run_as_modules(model(compile=True), 'train', cuda)
+    assert profile_step.parts_run_as_modules(model(compile=True), 'inference', cuda)
 
 
 def test_kernels_fused_by_the_compiler_have_their_own_category(profile_step):

@@ -95,7 +95,7 @@ def parts_run_as_modules(model, mode: str, device: torch.device) -> bool:
     if device.type != 'cuda':
         return True
     accelerator = model.accelerator
-    return accelerator.graphs is None and (accelerator.compiled is None or mode != 'train')
+    return accelerator.graphs is None and not accelerator.compiles(mode == 'train')
 
 
 def part_times(model, forward, device) -> dict:

@@ -50,6 +50,9 @@ class MultiTaskSegmentor(BaseModel):
             operator in the graphs); a dict gives ``torch.compile``'s
             arguments (:func:`~.trunk_accelerator.compile_arguments`).
             Defaults to False.
+        compile_inference (bool): With ``compile``, run the compiled
+            backbone and decode head in inference too (one compilation per
+            input shape). Defaults to False.
 
         Both options act through :class:`TrunkAccelerator`, in single-process
         and distributed runs alike.
@@ -65,6 +68,7 @@ class MultiTaskSegmentor(BaseModel):
                  test_cfg: OptConfigType = None,
                  cuda_graph: Union[bool, dict] = False,
                  compile: Union[bool, dict] = False,
+                 compile_inference: bool = False,
                  init_cfg: OptMultiConfig = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -75,7 +79,8 @@ class MultiTaskSegmentor(BaseModel):
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         # not a module: the state dict keeps its keys
-        self.accelerator = TrunkAccelerator(self, cuda_graph=cuda_graph, compile=compile)
+        self.accelerator = TrunkAccelerator(self, cuda_graph=cuda_graph, compile=compile,
+                                            compile_inference=compile_inference)
 
     #: Side of the blank image that :meth:`_check_feature_widths` runs.
     width_probe_size = 32

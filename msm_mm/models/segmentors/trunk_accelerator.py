@@ -56,27 +56,33 @@ class TrunkAccelerator:
         cuda_graph (bool | dict): Replay the trunk from CUDA graphs for CUDA
             inputs (:class:`CudaGraphTrunk`; a dict gives its arguments).
         compile (bool | dict): Run the backbone and the decode head through
-            ``torch.compile`` in training steps on CUDA inputs. Evaluation
-            runs the modules as they are: every new evaluation size would
-            cost minutes of compilation. A dict gives ``torch.compile``'s
-            arguments (:func:`compile_arguments` adds ``dynamic=False`` and
-            inductor's ``emulate_precision_casts``). The Triton scan is an
-            operator of the compiled graphs: each module compiles to one
-            graph.
+            ``torch.compile`` in training steps on CUDA inputs. A dict gives
+            ``torch.compile``'s arguments (:func:`compile_arguments` adds
+            ``dynamic=False`` and inductor's ``emulate_precision_casts``).
+            The Triton scan is an operator of the compiled graphs: each
+            module compiles to one graph.
+        compile_inference (bool): With ``compile``, run the compiled modules
+            in inference too (evaluation, prediction): each new input shape
+            costs a compilation (about a minute and a half for Swin-L), so
+            it pays where shapes repeat, as with the test pipelines' padding
+            to the crop size. Without ``compile`` nothing is compiled.
+            Defaults to False.
     """
 
     def __init__(self,
                  segmentor: nn.Module,
                  cuda_graph: Union[bool, dict] = False,
-                 compile: Union[bool, dict] = False):
+                 compile: Union[bool, dict] = False,
+                 compile_inference: bool = False):
         self._segmentor = [segmentor]  # a list: keeps it out of any module tree
+        self.compile_inference = compile_inference
         self.compiled: Optional[Tuple[nn.Module, nn.Module]] = None
         compile_cfg = option_arguments(compile)
         if compile_cfg is not None:
             self.compiled = tuple(
                 torch.compile(m, **compile_arguments(compile_cfg))
                 for m in (segmentor.backbone, segmentor.decode_head))
-        self._announced_shapes = set()  # input shapes announced as being compiled
+        self._announced = set()  # (input shape, training) announced as being compiled
         graph_cfg = option_arguments(cuda_graph)
         self.graphs = None if graph_cfg is None else CudaGraphTrunk(
             segmentor, self.trunk, **graph_cfg)
@@ -92,18 +98,26 @@ class TrunkAccelerator:
         """Whether the logits of ``inputs`` come from a CUDA graph's buffers."""
         return self.graphs is not None and inputs.is_cuda
 
+    def compiles(self, training: bool) -> bool:
+        """Whether CUDA inputs run compiled in training steps (``training``)
+        or in inference."""
+        return self.compiled is not None and (training or self.compile_inference)
+
     def modules_for(self, inputs: Tensor) -> Tuple[nn.Module, nn.Module]:
         """The (backbone, decode head) that run ``inputs``: the compiled ones
-        in a training step on CUDA inputs when ``compile`` is on."""
+        for CUDA inputs where :meth:`compiles` says so."""
         segmentor = self._segmentor[0]
-        if self.compiled is None or not (inputs.is_cuda and segmentor.training):
+        training = segmentor.training
+        if not (inputs.is_cuda and self.compiles(training)):
             return segmentor.backbone, segmentor.decode_head
-        shape = tuple(inputs.shape)
-        if shape not in self._announced_shapes:
-            self._announced_shapes.add(shape)
-            print_log(f'compile: compiling the backbone and the decode head for inputs of '
-                      f'shape {shape}; this takes minutes (model.compile=False skips it)',
-                      logger='current', level=logging.INFO)
+        key = (tuple(inputs.shape), training)
+        if key not in self._announced:
+            self._announced.add(key)
+            what, option = ('training steps', 'compile') if training else ('inference',
+                                                                            'compile_inference')
+            print_log(f'compile: compiling the backbone and the decode head for {what} on '
+                      f'inputs of shape {key[0]}; this takes minutes (model.{option}=False '
+                      f'skips it)', logger='current', level=logging.INFO)
         return self.compiled
 
     def trunk(self, inputs: Tensor) -> Dict[str, Tensor]:
