@@ -113,8 +113,8 @@ class TrunkAccelerator:
         key = (tuple(inputs.shape), training)
         if key not in self._announced:
             self._announced.add(key)
-            what, option = ('training steps', 'compile') if training else ('inference',
-                                                                            'compile_inference')
+            what, option = (('training steps', 'compile') if training else
+                            ('inference', 'compile_inference'))
             print_log(f'compile: compiling the backbone and the decode head for {what} on '
                       f'inputs of shape {key[0]}; this takes minutes (model.{option}=False '
                       f'skips it)', logger='current', level=logging.INFO)
