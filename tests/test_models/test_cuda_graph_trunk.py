@@ -74,13 +74,14 @@ def no_tf32(monkeypatch):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
-# compiled (training steps and inference): float32 here (in bf16, inductor's fused
-# kernels round elsewhere than eager autocast: the next test)
+# compiled: float32 here (in bf16, inductor's fused kernels round elsewhere than
+# eager autocast: test_compiled_bf16_is_as_close_to_float32_as_eager_bf16);
+# evaluation runs uncompiled here, so its logits check the graphs
 @pytest.mark.parametrize('compile, precisions', [(False, (None, torch.bfloat16)),
                                                  (True, (None, ))])
 def test_graphs_compute_the_eager_losses_gradients_and_logits(compile, precisions, no_tf32):
     eager = build(False).cuda()
-    graphed = build(True, compile, compile_inference=compile).cuda()
+    graphed = build(True, compile).cuda()
     graphed.load_state_dict(eager.state_dict())
     inputs, data = torch.randn(2, 3, 61, 83, device='cuda'), samples(2, (61, 83), 'cuda')
     for precision in precisions:
@@ -104,6 +105,27 @@ def test_graphs_compute_the_eager_losses_gradients_and_logits(compile, precision
                 torch.testing.assert_close(got[task], want[task], rtol=1e-4, atol=1e-4)
     # one training graph per precision, two evaluation sizes
     assert len(graphed.accelerator.graphs._graphs) == len(precisions) + 2
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+def test_compiled_inference_computes_the_eager_logits(no_tf32):
+    """``compile_inference``: evaluation logits, compiled and graphed, equal
+    eager ones (float32) at two input sizes, each a compilation and a graph
+    of its own."""
+    eager = build(False).cuda().eval()
+    compiled = build(True, compile=True, compile_inference=True).cuda().eval()
+    compiled.load_state_dict(eager.state_dict())
+    sizes = [(2, 3, 61, 83), (1, 3, 64, 64), (2, 3, 61, 83)]
+    with torch.no_grad():
+        for size in sizes:
+            x = torch.randn(size, device='cuda')
+            want = eager(x, mode='tensor')
+            got = compiled(x, mode='tensor')
+            for task in TASKS:
+                torch.testing.assert_close(got[task], want[task], rtol=1e-4, atol=1e-4)
+    assert len(compiled.accelerator._announced) == 2  # one compilation per size
+    assert len(compiled.accelerator.graphs._graphs) == 2
 
 
 def ddp_worker(rank: int, world_size: int, port: int, compile: bool) -> None:
