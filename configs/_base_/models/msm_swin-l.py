@@ -43,9 +43,8 @@ model = dict(
         loss_scheme='weighted_sum'),
     train_cfg=dict(),
     test_cfg=dict(),
-    # on a GPU, backbone and head are replayed from CUDA graphs, one per input shape, and
-    # compiled, in training steps and in inference (minutes at the start of a run, a minute and
-    # a half at the first evaluation; docs/benchmark.md), on one GPU and under DDP alike.
+    # on a GPU, backbone and head are replayed from CUDA graphs, one per input shape, and in
+    # training steps compiled (minutes at the start of a run; docs/benchmark.md), on one GPU
+    # and under DDP alike.
     cuda_graph=True,
-    compile=True,
-    compile_inference=True)
+    compile=True)
