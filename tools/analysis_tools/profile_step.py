@@ -9,8 +9,8 @@ elementwise work, kernels fused by ``torch.compile``). On a GPU, wall time
 minus kernel time is the time the GPU waited for the host (launch gaps). The
 forward time of each model part (encoder, each MFR stage, task heads) is
 measured separately, by forward hooks: only where the parts run as modules,
-not where CUDA graphs replay them or a compiled training step runs them
-(``--cfg-options model.cuda_graph=False model.compile=False``). On the CPU
+not where CUDA graphs replay them or compiled code runs them (``--cfg-options
+model.cuda_graph=False model.compile=False``). On the CPU
 (small configs) the same report is made of the operators' own CPU time,
 which includes the profiler's overhead (it can exceed the wall time).
 
@@ -90,8 +90,8 @@ class PartTimer:
 
 
 def parts_run_as_modules(model, mode: str, device: torch.device) -> bool:
-    """Whether forward hooks see the model's parts run: not where CUDA
-    graphs replay them, nor inside compiled training steps."""
+    """Whether forward hooks see the model's parts run in ``mode``: not
+    where CUDA graphs replay them, nor where compiled code runs them."""
     if device.type != 'cuda':
         return True
     accelerator = model.accelerator
