@@ -10,7 +10,8 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
-from msm_mm.utils import add_common_arguments, check_tasks_match, load_tool_config
+from msm_mm.utils import (add_common_arguments, check_tasks_match, end_distributed_run,
+                          load_tool_config)
 
 
 def parse_args():
@@ -35,6 +36,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     check_tasks_match(runner.model, cfg)
     runner.test()
+    end_distributed_run()
 
 
 if __name__ == '__main__':

@@ -15,7 +15,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from msm_mm.utils import (add_common_arguments, check_tasks_match, checkpoint_file_problem,
-                          complete_checkpoints, find_resume_checkpoint, load_tool_config)
+                          complete_checkpoints, end_distributed_run, find_resume_checkpoint,
+                          load_tool_config)
 
 
 def parse_args():
@@ -43,6 +44,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     check_tasks_match(runner.model, cfg)
     runner.train()
+    end_distributed_run()
     if not_resumed:
         print_log(not_resumed, logger='current', level=logging.WARNING)
 
