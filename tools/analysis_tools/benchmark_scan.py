@@ -53,6 +53,7 @@ import torch
 from benchmark_record import run_header
 from mmengine.config import DictAction
 from mmseg.registry import MODELS
+from profile_step import MATRIX_PRODUCTS
 
 from msm_mm.models.layers import CrossScanCore
 from msm_mm.models.ops.scan_directions import NUM_DIRECTIONS
@@ -70,7 +71,7 @@ FWD_EXPS, BWD_EXPS = 1, 2
 KERNEL_KINDS = [
     ('backward kernel', r'_cross_scan_bwd_kernel'),
     ('forward kernel', r'_cross_scan_fwd_kernel'),
-    ('products', r'gemm|nvjet|cutlass|cublas|sm90'),
+    ('products', MATRIX_PRODUCTS),
     ('sums', r'reduce_kernel'),
     ('other', r''),
 ]

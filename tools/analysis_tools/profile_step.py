@@ -34,11 +34,13 @@ from msm_mm.utils import load_config
 
 from benchmark import random_samples, synchronize  # noqa: E402  # isort:skip (sibling script)
 
+#: Names of matrix product kernels (cuBLAS, cutlass, nvjet) and CPU operators.
+MATRIX_PRODUCTS = (r'gemm|Gemm|xmma|cutlass|cublas|matmul|wgmma|sm90|dot_kernel|'
+                   r'aten::(addmm|mm|bmm)$')
 #: Kernel (or CPU operator) name patterns per category, tried in order.
 CATEGORIES = [
     ('selective scan', r'selective_scan|SelectiveScan|cross_scan_'),
-    ('matrix products',
-     r'gemm|Gemm|xmma|cutlass|cublas|matmul|wgmma|sm90|dot_kernel|aten::(addmm|mm|bmm)$'),
+    ('matrix products', MATRIX_PRODUCTS),
     ('normalisation', r'layer_norm|LayerNorm|layernorm'),
     ('attention softmax', r'softmax'),
     ('fused by torch.compile', r'^triton_(poi|per|red)_'),
