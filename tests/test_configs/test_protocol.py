@@ -29,7 +29,7 @@ def load(path):
 def test_mtmamba_release_recipe(name):
     cfg = load(f'mtmamba/{name}')
     assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999),
-                                               eps=1e-8, weight_decay=1e-5)
+                                               eps=1e-8, weight_decay=1e-5, fused=True)
     assert cfg.param_scheduler == [dict(type='PolyLR', eta_min=0, power=0.9, begin=0,
                                         end=50000, by_epoch=False)]  # no warm-up
     assert cfg.train_cfg.max_iters == 50000
@@ -43,7 +43,8 @@ def test_mtmamba_release_recipe(name):
                                               ('msm_swin-l_pascal-context.py', 6, 75000)])
 def test_msm_paper_recipe(name, batch, iters):
     cfg = load(f'msm/{name}')
-    assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=5e-5, weight_decay=1e-5)
+    assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=5e-5, weight_decay=1e-5,
+                                               fused=True)
     assert cfg.param_scheduler[0].end == cfg.train_cfg.max_iters == iters
     assert cfg.train_dataloader.batch_size == batch
     assert 'auto_scale_lr' not in cfg
