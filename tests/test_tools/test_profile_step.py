@@ -28,6 +28,8 @@ def test_profile_reports_categories_and_model_parts(mode, what):
     categories = {name: float(ms) for ms, _, name in rows}
     # the scan of the demo's PyTorch backend is its own category, like the others
     assert {'selective scan', 'matrix products', 'normalisation', 'convolution'} <= set(categories)
+    # the configs' fused AdamW steps in training only
+    assert ('optimizer' in categories) == (mode == 'train')
     assert sum(categories.values()) == pytest.approx(total, abs=0.1 * len(rows))
     parts = dict(re.findall(r'^  (encoder|MFR stage \d|task heads)\s+([\d.]+)$', out, re.M))
     assert set(parts) == {'encoder', 'MFR stage 0', 'MFR stage 1', 'MFR stage 2', 'task heads'}
@@ -69,3 +71,13 @@ def test_kernels_fused_by_the_compiler_have_their_own_category(profile_step):
     assert profile_step.categorize('triton_per_fused__softmax_3') == 'attention softmax'
     assert profile_step.categorize('triton_red_fused_native_layer_norm_2') == 'normalisation'
     assert profile_step.categorize('_cross_scan_bwd_kernel') == 'selective scan'
+
+
+def test_optimizer_kernels_have_their_own_category(profile_step):
+    fused = ('void at::native::(anonymous namespace)::multi_tensor_apply_kernel<at::native::'
+             '(anonymous namespace)::TensorListMetadata<4>, at::native::(anonymous namespace)::'
+             'FusedAdamMathFunctor<float, 4, (at::native::ADAM_MODE)1, false>>')
+    assert profile_step.categorize(fused) == 'optimizer'
+    assert profile_step.categorize('aten::_fused_adamw_') == 'optimizer'
+    assert profile_step.categorize('aten::_foreach_addcmul_') == 'optimizer'
+    assert profile_step.categorize('aten::add_') == 'elementwise / other'

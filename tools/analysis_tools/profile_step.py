@@ -4,8 +4,8 @@ category and by model part.
 Runs a few warm-up steps on random data at the config's crop size, times
 ``--steps`` steps (synchronised wall time), then profiles as many with
 torch.profiler and groups the kernel time into categories (matrix products,
-selective scan, copies and layout changes, normalisation, convolution, other
-elementwise work, kernels fused by ``torch.compile``). On a GPU, wall time
+selective scan, copies and layout changes, normalisation, convolution, the
+optimizer, other elementwise work, kernels fused by ``torch.compile``). On a GPU, wall time
 minus kernel time is the time the GPU waited for the host (launch gaps). The
 forward time of each model part (encoder, each MFR stage, task heads) is
 measured separately, by forward hooks: only where the parts run as modules,
@@ -44,6 +44,8 @@ CATEGORIES = [
     ('normalisation', r'layer_norm|LayerNorm|layernorm'),
     ('attention softmax', r'softmax'),
     ('fused by torch.compile', r'^triton_(poi|per|red)_'),
+    # the optimizer's kernels (fused or multi-tensor), and other multi-tensor ops
+    ('optimizer', r'multi_tensor_apply|aten::_fused_adam|aten::_foreach_'),
     ('convolution', r'conv|Conv|depthwise'),
     ('copies / layout', r'copy|Copy|CatArray|cat_|aten::cat$|flip|transpose|permute|index|gather|'
      r'scatter'),
