@@ -5,8 +5,9 @@ Runs a few warm-up steps on random data at the config's crop size, times
 ``--steps`` steps (synchronised wall time), then profiles as many with
 torch.profiler and groups the kernel time into categories (matrix products,
 selective scan, copies and layout changes, normalisation, convolution, the
-optimizer, other elementwise work, kernels fused by ``torch.compile``). On a GPU, wall time
-minus kernel time is the time the GPU waited for the host (launch gaps). The
+optimizer, other elementwise work, kernels fused by ``torch.compile``). On a
+GPU, wall time minus kernel time is the time the GPU waited for the host
+(launch gaps). The
 forward time of each model part (encoder, each MFR stage, task heads) is
 measured separately, by forward hooks: only where the parts run as modules,
 not where CUDA graphs replay them or compiled code runs them (``--cfg-options
