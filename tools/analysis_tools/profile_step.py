@@ -7,11 +7,10 @@ torch.profiler and groups the kernel time into categories (matrix products,
 selective scan, copies and layout changes, normalisation, convolution, the
 optimizer, other elementwise work, kernels fused by ``torch.compile``). On a
 GPU, wall time minus kernel time is the time the GPU waited for the host
-(launch gaps). The
-forward time of each model part (encoder, each MFR stage, task heads) is
-measured separately, by forward hooks: only where the parts run as modules,
-not where CUDA graphs replay them or compiled code runs them (``--cfg-options
-model.cuda_graph=False model.compile=False``). On the CPU
+(launch gaps). The forward time of each model part (encoder, each MFR stage,
+task heads) is measured separately, by forward hooks: only where the parts
+run as modules, not where CUDA graphs replay them or compiled code runs them
+(``--cfg-options model.cuda_graph=False model.compile=False``). On the CPU
 (small configs) the same report is made of the operators' own CPU time,
 which includes the profiler's overhead (it can exceed the wall time).
 
