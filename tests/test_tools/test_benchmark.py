@@ -32,6 +32,8 @@ def test_benchmark_times_training_and_inference_and_writes_the_record(tmp_path):
         assert abs(record['images_per_s'] - expected) <= 0.01 * expected + 0.01
         assert record['first_iter_s'] >= 0
     assert report['world_size'] == 1 and report['cpus'] >= 1
+    # the optimizer the training steps ran: the config's, fused AdamW
+    assert report['optimizer'] == dict(type='AdamW', lr=1e-3, weight_decay=1e-5, fused=True)
     assert date.fromisoformat(report['date'])  # the UTC day of the run
     # the command repeats the run: interpreter, script, arguments
     assert report['command'].split()[:3] == [osp.basename(sys.executable), SCRIPT, CONFIG]

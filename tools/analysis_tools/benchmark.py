@@ -5,7 +5,8 @@ inference is the forward pass (``mode='tensor'``), each at the config's crop
 size, in fp32 and under bf16 autocast. Warm-up iterations are excluded, CUDA is
 synchronised around every timed iteration, and the median is reported with the
 peak memory. The first iteration (compilation, graph capture, autotuning) is
-timed on its own, ``first_iter_s``. A JSON record goes to ``--out``.
+timed on its own, ``first_iter_s``. A JSON record goes to ``--out``, with
+the config's optimizer (its arguments: whether AdamW is fused, for one).
 
 Started by ``torch.distributed.run`` (``--nproc_per_node=GPUS``), every
 process trains its own copy of the model under DDP, as ``tools/dist_train.sh``
@@ -171,7 +172,8 @@ def main():
                     print(json.dumps(rec), flush=True)
     report = dict(
         config=args.config, **run_header(device), crop_size=list(cfg.crop_size),
-        world_size=dist.get_world_size() if dist.is_initialized() else 1, results=results)
+        world_size=dist.get_world_size() if dist.is_initialized() else 1,
+        optimizer=cfg.optim_wrapper.optimizer.to_dict(), results=results)
     if dist.is_initialized():
         dist.destroy_process_group()
         if int(os.environ['RANK']) != 0:
