@@ -37,7 +37,7 @@ from mmengine.optim import build_optim_wrapper
 from mmseg.registry import MODELS
 
 from msm_mm.structures import MapKind, MultiTaskDataSample, get_task
-from msm_mm.utils import load_config
+from msm_mm.utils import end_distributed_run, load_config
 
 
 def random_samples(tasks: dict, batch: int, size, device) -> list:
@@ -174,10 +174,10 @@ def main():
         config=args.config, **run_header(device), crop_size=list(cfg.crop_size),
         world_size=dist.get_world_size() if dist.is_initialized() else 1,
         optimizer=cfg.optim_wrapper.optimizer.to_dict(), results=results)
-    if dist.is_initialized():
-        dist.destroy_process_group()
-        if int(os.environ['RANK']) != 0:
-            return
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    end_distributed_run()
+    if rank != 0:
+        return
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=2)
