@@ -1,7 +1,8 @@
 """Every repository path that README.md, docs/*.md and the projects' READMEs
 name (package, configs, tools, docs, projects, demo) exists, every page of
-docs/ is linked from another, and every benchmark record that
-docs/benchmark.md names is in docs/benchmark_records/."""
+docs/ is linked from another, and every benchmark record that the speed
+pages (docs/benchmark.md, docs/scan_kernels.md) name is in
+docs/benchmark_records/."""
 import glob
 import os.path as osp
 import re
@@ -41,10 +42,11 @@ def test_named_paths_exist(doc):
     assert not missing, f'{osp.relpath(doc, ROOT)} names paths that do not exist: {missing}'
 
 
-def test_every_record_the_benchmark_page_names_exists():
-    text = open(osp.join(ROOT, 'docs', 'benchmark.md'), encoding='utf-8').read()
+@pytest.mark.parametrize('page,least', [('benchmark.md', 10), ('scan_kernels.md', 5)])
+def test_every_record_a_speed_page_names_exists(page, least):
+    text = open(osp.join(ROOT, 'docs', page), encoding='utf-8').read()
     names = set(re.findall(r'`([\w*.-]+\.json)`', text))  # file names, some with a *
-    assert len(names) >= 10
+    assert len(names) >= least
     records = osp.join(ROOT, 'docs', 'benchmark_records')
     missing = sorted(n for n in names if not glob.glob(osp.join(records, n)))
-    assert not missing, f'docs/benchmark.md names records that do not exist: {missing}'
+    assert not missing, f'docs/{page} names records that do not exist: {missing}'

@@ -90,7 +90,7 @@ class CrossScanCore(BaseModule):
         backend (str): 'triton' (the fused kernels of
             :mod:`msm_mm.models.ops.cross_selective_scan`, CUDA only: faster
             and about 30% less memory in training than mamba-ssm, see
-            docs/benchmark.md), or a :func:`msm_mm.models.ops.selective_scan`
+            docs/scan_kernels.md), or a :func:`msm_mm.models.ops.selective_scan`
             backend after an unfused cross-scan: 'torch' or 'mamba_ssm'.
             'auto' takes 'triton' for CUDA tensors where Triton imports, else
             mamba-ssm for CUDA tensors where it imports, else 'torch'.

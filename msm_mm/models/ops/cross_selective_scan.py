@@ -772,7 +772,7 @@ class CrossSelectiveScan:
     # steps per chunk, and (channels per program, warps, pipeline stages) of
     # the forward's passes and the backward's (its states pass, which writes
     # dC per channel block as the gradient pass writes dB, included): the
-    # fastest of sweeps on an H200 and an H100 (docs/benchmark.md)
+    # fastest of sweeps on an H200 and an H100 (docs/scan_kernels.md)
     block_t = 8
     fwd_tiles = (8, 1, 1)
     bwd_tiles = (8, 1, 1)
