@@ -32,6 +32,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from benchmark_record import run_header
 from mmengine.config import DictAction
+from mmengine.dist import get_rank, get_world_size
 from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import build_optim_wrapper
 from mmseg.registry import MODELS
@@ -162,19 +163,19 @@ def main():
         torch.cuda.set_device(device)
         dist.init_process_group('nccl')
     batches = args.batch_size or [cfg.train_dataloader.batch_size]
+    rank = get_rank()  # 0 without a process group
     results = []
     for mode in args.modes:
         for precision in args.precisions:
             for batch in batches:
                 rec = run(cfg, mode, precision, batch, args.iters, args.warmup, device)
                 results.append(rec)
-                if not dist.is_initialized() or dist.get_rank() == 0:
+                if rank == 0:
                     print(json.dumps(rec), flush=True)
     report = dict(
         config=args.config, **run_header(device), crop_size=list(cfg.crop_size),
-        world_size=dist.get_world_size() if dist.is_initialized() else 1,
+        world_size=get_world_size(),
         optimizer=cfg.optim_wrapper.optimizer.to_dict(), results=results)
-    rank = dist.get_rank() if dist.is_initialized() else 0
     end_distributed_run()
     if rank != 0:
         return
