@@ -57,6 +57,35 @@ with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(tuple(t.sha
 assert (2, 35, 4, 6) not in saved and (2, 35, 4, 2) in saved, saved
 print('saved for the backward: the projection of the step sizes')
 
+# a channels-first map (as the window branches hand over their tokens): its
+# channels are made contiguous before the projection and the op, and the
+# backward gets that copy, not the strided map
+x_first = full[:, 1:7].contiguous().detach().requires_grad_()
+saved = []
+with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+    got = core._forward_fused(x_first)
+maps = [t for t in saved if tuple(t.shape) == (2, 35, 6)]
+assert maps and all(t.stride(-1) == 1 for t in maps), [t.stride() for t in maps]
+got_grads = torch.autograd.grad(got, [x_first] + params, grad)
+torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+for name, g, w in zip(names, got_grads, want_grads):
+    torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4,
+                               msg=lambda m: f'channels first, {name}: {m}')
+print('channels-first map: copied before the op, fused == unfused')
+# strided channels handed to the function or the operator itself: copied
+from msm_mm.models.ops.cross_selective_scan import cross_selective_scan
+inputs = [t.detach() for t in core.fused_scan_inputs(x_first)]
+strided = inputs[0].transpose(1, 2).contiguous().transpose(1, 2)  # (B, L, D), channel stride L
+scan_args = (core.A_log, core.D, core.dt_proj_bias, 5, 7)
+y = cross_selective_scan(*inputs, *scan_args)
+# (NumPy's sums in the interpreter may round differently at other addresses)
+torch.testing.assert_close(cross_selective_scan(strided, *inputs[1:], *scan_args), y,
+                           rtol=1e-6, atol=1e-6)
+torch.testing.assert_close(
+    torch.ops.msm_mm.cross_selective_scan(strided, *inputs[1:], *scan_args, 2)[0], y,
+    rtol=1e-6, atol=1e-6)
+print('strided channels: the same output')
+
 # buffers beyond the 32-bit offsets: one 5x7 image fits 1500 elements, two do not
 import msm_mm.models.ops.cross_selective_scan as scan_module
 scan_module.MAX_ELEMENTS = 1500
@@ -107,9 +136,55 @@ def test_fused_scan_equals_unfused_in_interpreter():
             in result.stdout
     assert 'batch in parts: fused == unfused on 5x7, forward and 6 gradients' in result.stdout
     assert 'saved for the backward: the projection of the step sizes' in result.stdout
+    assert 'channels-first map: copied before the op, fused == unfused' in result.stdout
+    assert 'strided channels: the same output' in result.stdout
     assert 'compiled: one graph, fused == unfused on 5x7, forward and 6 gradients' \
         in result.stdout
     assert 'operators: schema and fakes checked' in result.stdout
+
+
+# MS-Scan compiled by inductor (CPU code around the interpreted op): the op
+# gets the window branch's tokens and every dy with contiguous channels, made
+# in the compiled graphs, and the full-scale branch's map as a view
+COMPILED_MULTI_SCALE = r'''
+import torch
+import msm_mm.models.ops.cross_selective_scan as scan_module
+from msm_mm.models.layers.multi_scale_scan import MultiScaleScan
+
+torch.manual_seed(0)
+ref = MultiScaleScan(8, dt_rank=2, scales=(1, 4), d_state=4, backend='torch')
+fused = MultiScaleScan(8, dt_rank=2, scales=(1, 4), d_state=4, backend='torch')
+fused.load_state_dict(ref.state_dict())
+for branch in fused.branches:
+    branch.forward = branch._forward_fused
+x = torch.randn(2, 8, 8, 12).to(memory_format=torch.channels_last).requires_grad_()
+want = ref(x)
+grad = torch.randn_like(want)
+want_grads = torch.autograd.grad(want, [x] + list(ref.parameters()), grad)
+seen = []  # (pass, channels, stride of the map's channels and pixels, of dy's channels)
+forward, backward = scan_module.CrossSelectiveScan.forward, scan_module.CrossSelectiveScan.backward
+scan_module.CrossSelectiveScan.forward = staticmethod(
+    lambda x, *a: seen.append(('fwd', x.shape[2], x.stride()[1:])) or forward(x, *a))
+scan_module.CrossSelectiveScan.backward = staticmethod(
+    lambda dy, x, *a: seen.append(('bwd', x.shape[2], dy.stride(-1))) or backward(dy, x, *a))
+got = torch.compile(fused, backend='inductor', fullgraph=True)(x)
+got_grads = torch.autograd.grad(got, [x] + list(fused.parameters()), grad)
+torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+for g, w in zip(got_grads, want_grads):
+    torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+# the full-scale branch scans 4 of x's 8 channels-last channels in place
+assert sorted(seen) == [('bwd', 4, 1), ('bwd', 64, 1), ('fwd', 4, (8, 1)),
+                        ('fwd', 64, (64, 1))], seen
+print('inductor: MS-Scan equal, contiguous channels made in the graphs')
+'''
+
+
+def test_compiled_multi_scale_scan_copies_strided_channels_in_the_graphs():
+    env = dict(os.environ, TRITON_INTERPRET='1')
+    result = subprocess.run([sys.executable, '-c', COMPILED_MULTI_SCALE], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'inductor: MS-Scan equal, contiguous channels made in the graphs' in result.stdout
 
 
 def test_segments_split_only_scans_of_few_programs_and_cover_every_chunk():

@@ -178,8 +178,12 @@ class CrossScanCore(BaseModule):
         weights (K, D, R), and B, C (B, L, K, 2N)."""
         batch, dims, height, width = x.shape
         k, rank = NUM_DIRECTIONS, self.dt_rank
-        # (B, L, D): a view when x is channels-last in memory (SS2D's conv output)
+        # (B, L, D): a view when x is channels-last in memory (SS2D's conv
+        # output); otherwise (the window branches' tokens) the scan needs the
+        # channels contiguous, a copy that the projection then shares
         pixels = x.permute(0, 2, 3, 1).reshape(batch, height * width, dims)
+        if pixels.stride(-1) != 1:
+            pixels = pixels.contiguous()
         x_dbl = F.linear(pixels, self.x_proj_weight.flatten(0, 1))  # (B, L, K*(R+2N))
         x_dbl = x_dbl.view(batch, height * width, k, -1)  # (B, L, K, R+2N)
         # one split (its gradient is one concatenation, two slices' would be two

@@ -759,7 +759,11 @@ def _plain_tuples(value):
 
 def _unit_last_stride(t: Tensor) -> Tensor:
     """``t`` itself when its last dimension is contiguous, else a copy: the
-    kernels take any other strides."""
+    kernels take any other strides. The operators' callers below make these
+    copies before calling them, where the compiler traces the copies and can
+    fuse them into the kernels that produce the tensors, and where the
+    forward's copy of x is what autograd saves for the backward; inside the
+    operators the same call then finds nothing to copy."""
     return t if t.stride(-1) == 1 else t.contiguous()
 
 
@@ -929,6 +933,7 @@ def _num_segments(length: int, seg_chunks: int) -> int:
 # opaque calls (their fakes give the outputs' shapes, strides and dtypes), with
 # no graph break around them, and hands them their inputs with the strides
 # eager PyTorch gives (needs_exact_strides); autograd calls the backward one.
+# Their callers hand them x, bc and dy with a unit last stride (_unit_last_stride).
 @torch.library.custom_op('msm_mm::cross_selective_scan', mutates_args=(),
                          tags=(torch.Tag.needs_exact_strides, ))
 def _scan_op(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tensor,
@@ -971,7 +976,7 @@ def _save_for_backward(ctx, inputs, output):
 
 
 def _backward(ctx, dy, _state_grad, _dsum_grad):
-    grads = _scan_backward_op(dy, *ctx.saved_tensors, *ctx.map_and_split)
+    grads = _scan_backward_op(_unit_last_stride(dy), *ctx.saved_tensors, *ctx.map_and_split)
     return grads + (None, None, None)  # height, width, seg_chunks
 
 
@@ -983,6 +988,7 @@ def _scan(x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor, A_log: Tenso
     """y (B, L, D) of one launch of the op, split into segments as
     :meth:`CrossSelectiveScan.segments` says."""
     seg_chunks, _ = CrossSelectiveScan.segments(x.shape[0], x.shape[2], x.shape[1])
+    x, bc = _unit_last_stride(x), _unit_last_stride(bc)
     return _scan_op(x, dt_low, dt_weight, bc, A_log, skip, bias, height, width, seg_chunks)[0]
 
 
