@@ -31,6 +31,11 @@ def test_profile_reports_categories_and_model_parts(mode, what):
     # the configs' fused AdamW steps in training only
     assert ('optimizer' in categories) == (mode == 'train')
     assert sum(categories.values()) == pytest.approx(total, abs=0.1 * len(rows))
+    # copies by where they were made: the listed ones within the total
+    copies_total = float(re.search(rf'Copies by the operators that made them: ([\d.]+) ms per '
+                                   rf'{what}', out).group(1))
+    copies = re.findall(r'^ +([\d.]+) ms +(\d+)x  (\S.* < .*\S)  \((\d.*)\)$', out, re.M)
+    assert copies and 0 < sum(float(ms) for ms, *_ in copies) <= copies_total + 0.01 * len(copies)
     parts = dict(re.findall(r'^  (encoder|MFR stage \d|task heads)\s+([\d.]+)$', out, re.M))
     assert set(parts) == {'encoder', 'MFR stage 0', 'MFR stage 1', 'MFR stage 2', 'task heads'}
     assert all(float(ms) > 0 for ms in parts.values())

@@ -10,7 +10,9 @@ GPU, wall time minus kernel time is the time the GPU waited for the host
 (launch gaps). The forward time of each model part (encoder, each MFR stage,
 task heads) is measured separately, by forward hooks: only where the parts
 run as modules, not where CUDA graphs replay them or compiled code runs them
-(``--cfg-options model.cuda_graph=False model.compile=False``). On the CPU
+(``--cfg-options model.cuda_graph=False model.compile=False``). The copies
+(copy kernels outside the compiler's fused kernels) are also listed by the
+operators that made them, with their shapes. On the CPU
 (small configs) the same report is made of the operators' own CPU time,
 which includes the profiler's overhead (it can exceed the wall time).
 
@@ -51,6 +53,14 @@ CATEGORIES = [
      r'scatter'),
     ('elementwise / other', r'.*'),
 ]
+
+
+#: Copy kernels (aten's copies and casts; the compiler's copies are fused into its kernels)
+COPY_KERNEL = r'^(?!triton_).*(copy|Copy)'
+#: How many operators above a copy name where it was made
+COPY_ORIGIN_DEPTH = 3
+#: How many origins of copies the report lists
+COPIES_LISTED = 12
 
 
 def categorize(name: str) -> str:
@@ -116,6 +126,41 @@ def part_times(model, forward, device) -> dict:
     for h in handles:
         h.remove()
     return timer.totals()
+
+
+def copies_by_origin(step, device: torch.device, steps: int) -> list:
+    """[(ms per step, copies per step, origin, shape)] of the copies that
+    ``steps`` calls of ``step`` make, largest first: copy kernels on a GPU,
+    ``aten::copy_``'s own time on the CPU; the origin is the chain of
+    operators above the copy, nearest first (a profile of its own, as
+    recording operators and shapes slows the host)."""
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda'
+                                           else [])
+    with profile(activities=activities, record_shapes=True) as prof:
+        for _ in range(steps):
+            step()
+        synchronize(device)
+    totals = defaultdict(lambda: [0., 0])
+    for evt in prof.events():
+        if device.type == 'cuda':
+            us = sum(k.duration for k in evt.kernels if re.search(COPY_KERNEL, k.name))
+            copies = sum(1 for k in evt.kernels if re.search(COPY_KERNEL, k.name))
+        elif evt.name == 'aten::copy_':
+            us, copies = evt.self_cpu_time_total, 1
+        else:
+            continue
+        if not copies:
+            continue
+        chain, parent = [], evt.cpu_parent
+        while parent is not None and len(chain) < COPY_ORIGIN_DEPTH:
+            chain.append(parent.name)
+            parent = parent.cpu_parent
+        shape = tuple(evt.input_shapes[0]) if evt.input_shapes else ()
+        key = (' < '.join(chain) or evt.name, shape)
+        totals[key][0] += us / 1e3 / steps
+        totals[key][1] += copies
+    return sorted(((ms, n // steps, origin, shape) for (origin, shape), (ms, n) in totals.items()),
+                  key=lambda row: -row[0])
 
 
 def parse_args():
@@ -202,6 +247,11 @@ def main():
     print(f'\nTop {"kernels" if device.type == "cuda" else "operators"}:')
     for evt in sorted(prof.key_averages(), key=lambda e: -own_ms(e))[:15]:
         print(f'  {own_ms(evt):8.1f} ms  {evt.count // args.steps:5d}x  {evt.key[:110]}')
+    copies = copies_by_origin(step, device, args.steps)
+    print(f'\nCopies by the operators that made them: {sum(row[0] for row in copies):.1f} ms '
+          f'per {what} (operators nearest first; the copy\'s shape):')
+    for ms, count, origin, shape in copies[:COPIES_LISTED]:
+        print(f'  {ms:8.2f} ms  {count:5d}x  {origin}  {shape}')
     if not parts_run_as_modules(model, args.mode, device):
         print('\nForward time by model part: not measured, the parts run in CUDA graphs or '
               'compiled code (model.cuda_graph=False model.compile=False measures it)')
