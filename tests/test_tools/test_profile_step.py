@@ -34,7 +34,10 @@ def test_profile_reports_categories_and_model_parts(mode, what):
     # copies by where they were made: the listed ones within the total
     copies_total = float(re.search(rf'Copies by the operators that made them: ([\d.]+) ms per '
                                    rf'{what}', out).group(1))
-    copies = re.findall(r'^ +([\d.]+) ms +(\d+)x  (\S.* < .*\S)  \((\d.*)\)$', out, re.M)
+    # e.g. "0.82 ms  52x  aten::slice_backward < ...  (1, 4, 256, 4, 8) float (32768, 8192,
+    # 32, 8, 1) -> float (49152, 12288, 48, 12, 1)"
+    copies = re.findall(r'^ +([\d.]+) ms +(\d+)x  (\S.* < .*\S)  \(([\d, ]+)\) (\w+) \(.*\) '
+                        r'-> (\w+) \(.*\)$', out, re.M)
     assert copies and 0 < sum(float(ms) for ms, *_ in copies) <= copies_total + 0.01 * len(copies)
     parts = dict(re.findall(r'^  (encoder|MFR stage \d|task heads)\s+([\d.]+)$', out, re.M))
     assert set(parts) == {'encoder', 'MFR stage 0', 'MFR stage 1', 'MFR stage 2', 'task heads'}

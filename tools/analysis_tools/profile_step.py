@@ -12,7 +12,7 @@ task heads) is measured separately, by forward hooks: only where the parts
 run as modules, not where CUDA graphs replay them or compiled code runs them
 (``--cfg-options model.cuda_graph=False model.compile=False``). The copies
 (copy kernels outside the compiler's fused kernels) are also listed by the
-operators that made them, with their shapes. On the CPU
+operators that made them, with their shapes, dtypes and strides. On the CPU
 (small configs) the same report is made of the operators' own CPU time,
 which includes the profiler's overhead (it can exceed the wall time).
 
@@ -128,12 +128,27 @@ def part_times(model, forward, device) -> dict:
     return timer.totals()
 
 
+def copy_description(evt) -> str:
+    """What ``evt`` (an operator recorded with shapes) copied: for
+    ``aten::copy_`` the shape, then the source's and the destination's dtype
+    and strides; else its first input's shape."""
+    shapes = evt.input_shapes
+    if evt.name != 'aten::copy_' or len(shapes) < 2:
+        return str(tuple(shapes[0])) if shapes else ''
+    dtypes = evt.input_dtypes
+    strides = getattr(evt, 'structured_input_strides', None) or [(), ()]
+    # copy_(self, src): the destination first
+    return (f'{tuple(shapes[1])} {dtypes[1]} {tuple(strides[1])} -> {dtypes[0]} '
+            f'{tuple(strides[0])}')
+
+
 def copies_by_origin(step, device: torch.device, steps: int) -> list:
-    """[(ms per step, copies per step, origin, shape)] of the copies that
+    """[(ms per step, copies per step, origin, what)] of the copies that
     ``steps`` calls of ``step`` make, largest first: copy kernels on a GPU,
     ``aten::copy_``'s own time on the CPU; the origin is the chain of
-    operators above the copy, nearest first (a profile of its own, as
-    recording operators and shapes slows the host)."""
+    operators above the copy, nearest first, and what is
+    :func:`copy_description` (a profile of its own, as recording operators
+    and shapes slows the host)."""
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda'
                                            else [])
     with profile(activities=activities, record_shapes=True) as prof:
@@ -155,11 +170,10 @@ def copies_by_origin(step, device: torch.device, steps: int) -> list:
         while parent is not None and len(chain) < COPY_ORIGIN_DEPTH:
             chain.append(parent.name)
             parent = parent.cpu_parent
-        shape = tuple(evt.input_shapes[0]) if evt.input_shapes else ()
-        key = (' < '.join(chain) or evt.name, shape)
+        key = (' < '.join(chain) or evt.name, copy_description(evt))
         totals[key][0] += us / 1e3 / steps
         totals[key][1] += copies
-    return sorted(((ms, n // steps, origin, shape) for (origin, shape), (ms, n) in totals.items()),
+    return sorted(((ms, n // steps, origin, what) for (origin, what), (ms, n) in totals.items()),
                   key=lambda row: -row[0])
 
 
@@ -249,9 +263,10 @@ def main():
         print(f'  {own_ms(evt):8.1f} ms  {evt.count // args.steps:5d}x  {evt.key[:110]}')
     copies = copies_by_origin(step, device, args.steps)
     print(f'\nCopies by the operators that made them: {sum(row[0] for row in copies):.1f} ms '
-          f'per {what} (operators nearest first; the copy\'s shape):')
-    for ms, count, origin, shape in copies[:COPIES_LISTED]:
-        print(f'  {ms:8.2f} ms  {count:5d}x  {origin}  {shape}')
+          f'per {what} (operators nearest first; shape, source dtype and strides -> '
+          f'destination\'s):')
+    for ms, count, origin, copied in copies[:COPIES_LISTED]:
+        print(f'  {ms:8.2f} ms  {count:5d}x  {origin}  {copied}')
     if not parts_run_as_modules(model, args.mode, device):
         print('\nForward time by model part: not measured, the parts run in CUDA graphs or '
               'compiled code (model.cuda_graph=False model.compile=False measures it)')
