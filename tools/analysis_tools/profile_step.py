@@ -158,8 +158,8 @@ def copies_by_origin(step, device: torch.device, steps: int) -> list:
     totals = defaultdict(lambda: [0., 0])
     for evt in prof.events():
         if device.type == 'cuda':
-            us = sum(k.duration for k in evt.kernels if re.search(COPY_KERNEL, k.name))
-            copies = sum(1 for k in evt.kernels if re.search(COPY_KERNEL, k.name))
+            kernels = [k for k in evt.kernels if re.search(COPY_KERNEL, k.name)]
+            us, copies = sum(k.duration for k in kernels), len(kernels)
         elif evt.name == 'aten::copy_':
             us, copies = evt.self_cpu_time_total, 1
         else:
