@@ -89,3 +89,20 @@ def test_optimizer_kernels_have_their_own_category(profile_step):
     assert profile_step.categorize('aten::_fused_adamw_') == 'optimizer'
     assert profile_step.categorize('aten::_foreach_addcmul_') == 'optimizer'
     assert profile_step.categorize('aten::add_') == 'elementwise / other'
+
+
+def test_copies_are_described_by_what_the_profiler_recorded(profile_step):
+    def event(name, shapes, **recorded):
+        return SimpleNamespace(name=name, input_shapes=shapes, **recorded)
+
+    copy = dict(name='aten::copy_', shapes=[[2, 3, 5], [2, 3, 5]])
+    # copy_(self, src): the source first in the description
+    assert profile_step.copy_description(event(
+        **copy, input_dtypes=['c10::BFloat16', 'float'],
+        structured_input_strides=[[15, 5, 1], [15, 1, 3]])) == (
+            '(2, 3, 5) float (15, 1, 3) -> c10::BFloat16 (15, 5, 1)')
+    # profilers that record shapes only
+    assert profile_step.copy_description(event(**copy)) == '(2, 3, 5)'
+    assert profile_step.copy_description(event(**copy, input_dtypes=None)) == '(2, 3, 5)'
+    assert profile_step.copy_description(event('aten::clone', [[4, 7], []])) == '(4, 7)'
+    assert profile_step.copy_description(event('aten::clone', [])) == ''

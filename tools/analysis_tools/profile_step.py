@@ -129,15 +129,20 @@ def part_times(model, forward, device) -> dict:
 
 
 def copy_description(evt) -> str:
-    """What ``evt`` (an operator recorded with shapes) copied: for
-    ``aten::copy_`` the shape, then the source's and the destination's dtype
-    and strides; else its first input's shape."""
+    """What ``evt`` (an operator recorded with shapes) copied: its first
+    input's shape; for ``aten::copy_`` the source's shape, then, where the
+    profiler records them (torch 2.14's does, 2.11's not), the source's and the destination's
+    dtype and strides."""
     shapes = evt.input_shapes
+    if not shapes:
+        return ''
     if evt.name != 'aten::copy_' or len(shapes) < 2:
-        return str(tuple(shapes[0])) if shapes else ''
-    dtypes = evt.input_dtypes
-    strides = getattr(evt, 'structured_input_strides', None) or [(), ()]
+        return str(tuple(shapes[0]))
     # copy_(self, src): the destination first
+    dtypes = getattr(evt, 'input_dtypes', None)
+    strides = getattr(evt, 'structured_input_strides', None)
+    if not dtypes or not strides:
+        return str(tuple(shapes[1]))
     return (f'{tuple(shapes[1])} {dtypes[1]} {tuple(strides[1])} -> {dtypes[0]} '
             f'{tuple(strides[0])}')
 
@@ -263,8 +268,8 @@ def main():
         print(f'  {own_ms(evt):8.1f} ms  {evt.count // args.steps:5d}x  {evt.key[:110]}')
     copies = copies_by_origin(step, device, args.steps)
     print(f'\nCopies by the operators that made them: {sum(row[0] for row in copies):.1f} ms '
-          f'per {what} (operators nearest first; shape, source dtype and strides -> '
-          f'destination\'s):')
+          f'per {what} (operators nearest first; shape, then source dtype and strides -> '
+          f'destination\'s where recorded):')
     for ms, count, origin, copied in copies[:COPIES_LISTED]:
         print(f'  {ms:8.2f} ms  {count:5d}x  {origin}  {copied}')
     if not parts_run_as_modules(model, args.mode, device):
