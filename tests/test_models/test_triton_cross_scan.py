@@ -145,7 +145,9 @@ def test_fused_scan_equals_unfused_in_interpreter():
 
 # MS-Scan compiled by inductor (CPU code around the interpreted op): the op
 # gets the window branch's tokens and every dy with contiguous channels, made
-# in the compiled graphs, and the full-scale branch's map as a view
+# in the compiled graphs, and the full-scale branch's map as a view; its
+# backward returns dx per direction and dB/dC per channel block, summed in the
+# compiled graphs
 COMPILED_MULTI_SCALE = r'''
 import torch
 import msm_mm.models.ops.cross_selective_scan as scan_module
@@ -161,12 +163,18 @@ x = torch.randn(2, 8, 8, 12).to(memory_format=torch.channels_last).requires_grad
 want = ref(x)
 grad = torch.randn_like(want)
 want_grads = torch.autograd.grad(want, [x] + list(ref.parameters()), grad)
-seen = []  # (pass, channels, stride of the map's channels and pixels, of dy's channels)
+# (pass, channels, stride of the map's channels and pixels, of dy's channels)
+# and (the backward's dx and dB/dC shapes)
+seen, grad_shapes = [], []
 forward, backward = scan_module.CrossSelectiveScan.forward, scan_module.CrossSelectiveScan.backward
 scan_module.CrossSelectiveScan.forward = staticmethod(
     lambda x, *a: seen.append(('fwd', x.shape[2], x.stride()[1:])) or forward(x, *a))
-scan_module.CrossSelectiveScan.backward = staticmethod(
-    lambda dy, x, *a: seen.append(('bwd', x.shape[2], dy.stride(-1))) or backward(dy, x, *a))
+def recorded_backward(dy, x, *args):
+    seen.append(('bwd', x.shape[2], dy.stride(-1)))
+    grads = backward(dy, x, *args)
+    grad_shapes.append((tuple(grads[0].shape), tuple(grads[3].shape)))
+    return grads
+scan_module.CrossSelectiveScan.backward = staticmethod(recorded_backward)
 got = torch.compile(fused, backend='inductor', fullgraph=True)(x)
 got_grads = torch.autograd.grad(got, [x] + list(fused.parameters()), grad)
 torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
@@ -175,6 +183,11 @@ for g, w in zip(got_grads, want_grads):
 # the full-scale branch scans 4 of x's 8 channels-last channels in place
 assert sorted(seen) == [('bwd', 4, 1), ('bwd', 64, 1), ('fwd', 4, (8, 1)),
                         ('fwd', 64, (64, 1))], seen
+# (B, L, K, D) and (B, L, K, blocks, 2N): 8x12 pixels at full scale, 4
+# windows of 2x3 tokens of 64 channels at scale 4 (one block of 8 channels)
+blocks = -(-64 // scan_module.CrossSelectiveScan.bwd_tiles[0])
+assert sorted(grad_shapes) == [((2, 6, 4, 64), (2, 6, 4, blocks, 8)),
+                               ((2, 96, 4, 4), (2, 96, 4, 1, 8))], grad_shapes
 print('inductor: MS-Scan equal, contiguous channels made in the graphs')
 '''
 

@@ -50,7 +50,10 @@ over programs, so their last bits depend on the order the programs run in
 program's channels, which span the lanes of its warp, by shuffles that
 halve the rows at every lane pair (each lane keeps a share of the sums
 instead of a copy of all), written per channel block and summed over the
-blocks after the kernel. The op computes dt itself and keeps only dt_low
+blocks after the kernel. The backward operator returns x's gradient per
+direction and bc's per channel block; its autograd formula sums them, in the
+code ``torch.compile`` traces, which fuses the sums with the casts and the
+operations that consume the gradients. The op computes dt itself and keeps only dt_low
 and dt_weight for the backward, which computes dt again: dt is four times
 the map, the largest activation a scan would otherwise keep until its
 backward.
@@ -883,9 +886,12 @@ class CrossSelectiveScan:
     def backward(dy: Tensor, x: Tensor, dt_low: Tensor, dt_weight: Tensor, bc: Tensor,
                  A_log: Tensor, skip: Tensor, bias: Tensor, seg_state: Tensor, seg_dsum: Tensor,
                  height: int, width: int, seg_chunks: int) -> Tuple[Tensor, ...]:
-        """Gradients of x, dt_low, dt_weight, bc, A_log, skip and bias, each
-        in its input's dtype and contiguous, from dy (B, L, D) and the
-        forward's inputs and summaries."""
+        """Gradients from dy (B, L, D) and the forward's inputs and summaries:
+        of x per direction, (B, L, K, D), and of bc per channel block, (B, L,
+        K, blocks, 2N), both float32 and summed by the op's autograd formula
+        (in the code the compiler traces, where the sums fuse with what uses
+        them); of dt_low, dt_weight, A_log, skip and bias in their inputs'
+        dtypes. All contiguous."""
         weight = dt_weight.to(dt_low.dtype)  # cast once: (K, D, R) is large where D is
         inputs, params, shape = CrossSelectiveScan._operands(x, dt_low, weight, bc, A_log, skip,
                                                              bias, height, width)
@@ -919,9 +925,11 @@ class CrossSelectiveScan:
         launch(SUMMARY=False)
         ddt_low = torch.einsum('blkd,kdr->blkr', ddt, weight)
         ddt_weight = _step_size_weight_grad(ddt, dt_low)
-        grads = (dx.sum(2), ddt_low, ddt_weight, dbc.sum(3)) + tuple(dparams)
-        differentiated = (x, dt_low, dt_weight, bc, A_log, skip, bias)
-        return tuple(g.to(t.dtype).contiguous() for g, t in zip(grads, differentiated))
+        grads = (ddt_low, ddt_weight) + tuple(dparams)
+        differentiated = (dt_low, dt_weight, A_log, skip, bias)
+        dt_low_grad, dt_weight_grad, *param_grads = (
+            g.to(t.dtype).contiguous() for g, t in zip(grads, differentiated))
+        return (dx, dt_low_grad, dt_weight_grad, dbc, *param_grads)
 
 
 def _num_segments(length: int, seg_chunks: int) -> int:
@@ -963,8 +971,14 @@ def _scan_backward_op(dy: Tensor, x: Tensor, dt_low: Tensor, dt_weight: Tensor, 
 @_scan_backward_op.register_fake
 def _(dy, x, dt_low, dt_weight, bc, A_log, skip, bias, seg_state, seg_dsum, height, width,
       seg_chunks):
-    return tuple(torch.empty_like(t, memory_format=torch.contiguous_format)
-                 for t in (x, dt_low, dt_weight, bc, A_log, skip, bias))
+    batch, length, dim = x.shape
+    dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
+    blocks = _cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
+    dbc = bc.new_empty(bc.shape[:3] + (blocks, bc.shape[3]), dtype=torch.float32)
+    dt_low_grad, dt_weight_grad, *param_grads = (
+        torch.empty_like(t, memory_format=torch.contiguous_format)
+        for t in (dt_low, dt_weight, A_log, skip, bias))
+    return (dx, dt_low_grad, dt_weight_grad, dbc, *param_grads)
 
 
 def _save_for_backward(ctx, inputs, output):
@@ -976,8 +990,14 @@ def _save_for_backward(ctx, inputs, output):
 
 
 def _backward(ctx, dy, _state_grad, _dsum_grad):
-    grads = _scan_backward_op(_unit_last_stride(dy), *ctx.saved_tensors, *ctx.map_and_split)
-    return grads + (None, None, None)  # height, width, seg_chunks
+    x, _, _, bc, *_ = ctx.saved_tensors
+    dx, dt_low_grad, dt_weight_grad, dbc, *param_grads = _scan_backward_op(
+        _unit_last_stride(dy), *ctx.saved_tensors, *ctx.map_and_split)
+    # over the directions, (B, L, K, D) -> (B, L, D), and the channel blocks,
+    # (B, L, K, blocks, 2N) -> (B, L, K, 2N)
+    x_grad, bc_grad = dx.sum(2).to(x.dtype), dbc.sum(3).to(bc.dtype)
+    # height, width, seg_chunks: no gradient
+    return (x_grad, dt_low_grad, dt_weight_grad, bc_grad, *param_grads, None, None, None)
 
 
 _scan_op.register_autograd(_backward, setup_context=_save_for_backward)
