@@ -369,3 +369,38 @@ def test_compile_passes_its_arguments(monkeypatch, option, kwargs):
     monkeypatch.setattr(torch, 'compile', lambda module, **kw: calls.append((module, kw)))
     model = build(False, compile=option)
     assert calls == [(model.backbone, kwargs), (model.decode_head, kwargs)]
+
+
+def test_compiled_trunk_keys_compile_caches_by_the_operators_source(monkeypatch):
+    """Compiled modules run with the operators' digest in
+    ``torch.compiler.config.cache_key_tag``, after the user's tag, which
+    comes back afterwards; eager modules with the user's tag alone."""
+    import hashlib
+
+    from msm_mm.models import ops
+
+    tags = []
+
+    class Recording(torch.nn.Module):
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+        def forward(self, *args):
+            tags.append(torch.compiler.config.cache_key_tag)
+            return self.module(*args)
+
+    monkeypatch.setattr(torch.compiler.config, 'cache_key_tag', 'mine-')
+    inputs = torch.randn(1, 3, 32, 48)
+    for compile in (False, True):
+        model = build(False, compile=compile)
+        recorded = tuple(Recording(m) for m in (model.backbone, model.decode_head))
+        monkeypatch.setattr(model.accelerator, 'modules_for', lambda inputs: recorded)
+        tags.clear()
+        model.accelerator.trunk(inputs)
+        with open(os.path.join(os.path.dirname(ops.__file__), 'cross_selective_scan.py'),
+                  'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:16]
+        want = f'mine-msm_mm-ops-{digest}' if compile else 'mine-'
+        assert tags == [want, want]
+        assert torch.compiler.config.cache_key_tag == 'mine-'

@@ -192,8 +192,10 @@ print('inductor: MS-Scan equal, contiguous channels made in the graphs')
 '''
 
 
-def test_compiled_multi_scale_scan_copies_strided_channels_in_the_graphs():
-    env = dict(os.environ, TRITON_INTERPRET='1')
+def test_compiled_multi_scale_scan_copies_strided_channels_in_the_graphs(tmp_path):
+    # a cache of its own: compiled graphs cached by an earlier version of the op would be
+    # reused, as the compiled code names the op only
+    env = dict(os.environ, TRITON_INTERPRET='1', TORCHINDUCTOR_CACHE_DIR=str(tmp_path))
     result = subprocess.run([sys.executable, '-c', COMPILED_MULTI_SCALE], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,13 +8,15 @@ work the same in one process and under DDP (``tools/dist_train.sh``): DDP
 wraps the segmentor, whose trunk is compiled and captured inside it, and its
 gradient hooks fire when the graphed backward hands the gradients over.
 """
+import contextlib
 import logging
-from typing import Dict, Optional, Tuple, Union
+from typing import ContextManager, Dict, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from ..ops import operators_digest
 from .cuda_graph_trunk import CudaGraphTrunk
 
 
@@ -44,6 +46,17 @@ def compile_arguments(compile_cfg: dict) -> dict:
     kwargs['options'] = {**options, 'emulate_precision_casts': True,
                          **(kwargs.get('options') or {})}
     return kwargs
+
+
+def operators_cache_key() -> ContextManager:
+    """A context in which ``torch.compile``'s caches (inductor's compiled
+    graphs, AOTAutograd's forward-backward pairs) key what they compile by
+    :func:`~msm_mm.models.ops.operators_digest` as well, after any
+    ``cache_key_tag`` the user set: a graph names the scan's operators only,
+    so without it a cache would hand back a backward compiled with an
+    earlier version of their autograd formula or fake implementation."""
+    tag = torch.compiler.config.cache_key_tag
+    return torch.compiler.config.patch(cache_key_tag=f'{tag}msm_mm-ops-{operators_digest()}')
 
 
 class TrunkAccelerator:
@@ -122,6 +135,8 @@ class TrunkAccelerator:
 
     def trunk(self, inputs: Tensor) -> Dict[str, Tensor]:
         """Task logits of the trunk run directly (compiled where
-        :meth:`modules_for` says so), no graphs."""
-        head = self.modules_for(inputs)[1]
-        return head(self._segmentor[0].extract_feat(inputs))
+        :meth:`modules_for` says so, under :func:`operators_cache_key`), no
+        graphs."""
+        with operators_cache_key() if self.compiled else contextlib.nullcontext():
+            head = self.modules_for(inputs)[1]
+            return head(self._segmentor[0].extract_feat(inputs))
