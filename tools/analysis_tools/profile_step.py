@@ -131,8 +131,8 @@ def part_times(model, forward, device) -> dict:
 def copy_description(evt) -> str:
     """What ``evt`` (an operator recorded with shapes) copied: its first
     input's shape; for ``aten::copy_`` the source's shape, then, where the
-    profiler records them (torch 2.14's does, 2.11's not), the source's and the destination's
-    dtype and strides."""
+    profiler records them (torch 2.14's does, 2.11's not), the source's and
+    the destination's dtype and strides."""
     shapes = evt.input_shapes
     if not shapes:
         return ''

@@ -53,10 +53,10 @@ instead of a copy of all), written per channel block and summed over the
 blocks after the kernel. The backward operator returns x's gradient per
 direction and bc's per channel block; its autograd formula sums them, in the
 code ``torch.compile`` traces, which fuses the sums with the casts and the
-operations that consume the gradients. The op computes dt itself and keeps only dt_low
-and dt_weight for the backward, which computes dt again: dt is four times
-the map, the largest activation a scan would otherwise keep until its
-backward.
+operations that consume the gradients. The op computes dt itself and keeps
+only dt_low and dt_weight for the backward, which computes dt again: dt is
+four times the map, the largest activation a scan would otherwise keep until
+its backward.
 
 Each decay ``exp(delta * A)`` is one base-2 exponential instruction, ``A``
 scaled by log2(e) once per program; rows of steps past the end of the
