@@ -36,6 +36,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     check_tasks_match(runner.model, cfg)
     runner.test()
+    del runner  # its DistributedDataParallel model holds the process group
     end_distributed_run()
 
 

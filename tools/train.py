@@ -44,6 +44,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     check_tasks_match(runner.model, cfg)
     runner.train()
+    del runner  # its DistributedDataParallel model holds the process group
     end_distributed_run()
     if not_resumed:
         print_log(not_resumed, logger='current', level=logging.WARNING)
