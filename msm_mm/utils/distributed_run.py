@@ -3,7 +3,7 @@ import gc
 
 # imported before any process group exists: importing it records the objects
 # of torch's modules, a process group among them, for good
-import torch._dynamo  # noqa: F401,I100
+import torch._dynamo  # noqa: F401
 import torch.distributed as dist
 
 

@@ -836,6 +836,16 @@ class CrossSelectiveScan:
         return Segments(seg_chunks, count, state, state.new_empty(state.shape[:3] + (dim, )))
 
     @staticmethod
+    def _unsummed_grads(x: Tensor, bc: Tensor) -> Tuple[Tensor, Tensor]:
+        """Empty float32 buffers of the gradients the backward returns
+        unsummed: x's per direction, (B, L, K, D), and bc's per channel block
+        of the backward's tiles, (B, L, K, blocks, 2N)."""
+        batch, length, dim = x.shape
+        blocks = _cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
+        return (x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32),
+                x.new_empty(bc.shape[:3] + (blocks, bc.shape[3]), dtype=torch.float32))
+
+    @staticmethod
     def _launch(kernel, tiles, inputs: ScanInputs, params: ScanParams, segments: Segments,
                 shape: MapShape, *args, **meta):
         """Launch ``kernel`` on grid (batch * directions, channel blocks, segments)."""
@@ -902,19 +912,17 @@ class CrossSelectiveScan:
         num_chunks = _cdiv(length, CrossSelectiveScan.block_t)
         dy = PixelMajor.of(_unit_last_stride(dy))
         # the state before every chunk, (B, K, num_chunks, N, D), and dB and dC
-        # of every channel block, summed below: (B, L, K, blocks, 2N); the first
-        # pass writes the states and dC, the last dB
+        # of every channel block; the first pass writes the states and dC, the
+        # last dB
         states = x.new_empty((batch, NUM_DIRECTIONS, num_chunks, d_state, dim),
                              dtype=torch.float32)
         tiles = CrossSelectiveScan.bwd_tiles
-        dbc = x.new_empty(bc.shape[:3] + (_cdiv(dim, tiles[0]), 2 * d_state),
-                          dtype=torch.float32)
+        dx, dbc = CrossSelectiveScan._unsummed_grads(x, bc)
         # a PixelMajor of states stands in for y, which this launch does not write
         CrossSelectiveScan._launch(_cross_scan_fwd_kernel, tiles, inputs, params,
                                    adjoint._replace(state=seg_state, dsum=seg_dsum), shape,
                                    PixelMajor.of(states), states, dy, PixelMajor.of(dbc),
                                    SUMMARY=False, WRITE_Y=False, WRITE_STATES=True)
-        dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
         ddt = torch.empty_like(dx, dtype=inputs.dt.ptr.dtype)  # the kernel rounds to dt's dtype
         dparams = ScanParams(*(torch.zeros_like(p) for p in params))
         grads = ScanGrads(PixelMajor.of(dx), PixelMajor.of(ddt), PixelMajor.of(dbc), dparams)
@@ -971,10 +979,7 @@ def _scan_backward_op(dy: Tensor, x: Tensor, dt_low: Tensor, dt_weight: Tensor, 
 @_scan_backward_op.register_fake
 def _(dy, x, dt_low, dt_weight, bc, A_log, skip, bias, seg_state, seg_dsum, height, width,
       seg_chunks):
-    batch, length, dim = x.shape
-    dx = x.new_empty((batch, length, NUM_DIRECTIONS, dim), dtype=torch.float32)
-    blocks = _cdiv(dim, CrossSelectiveScan.bwd_tiles[0])
-    dbc = bc.new_empty(bc.shape[:3] + (blocks, bc.shape[3]), dtype=torch.float32)
+    dx, dbc = CrossSelectiveScan._unsummed_grads(x, bc)
     dt_low_grad, dt_weight_grad, *param_grads = (
         torch.empty_like(t, memory_format=torch.contiguous_format)
         for t in (dt_low, dt_weight, A_log, skip, bias))
